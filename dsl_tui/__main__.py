@@ -1,0 +1,5 @@
+"""``python -m dsl_tui`` runs the command line."""
+
+from dsl_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The ``dsl-tui`` command line: argparse, passphrase input, and one place mapping errors to exits.
+
+Each group of subcommands lives in a module of ``dsl_tui.commands`` that exposes
+``register(subparsers) -> None``; a subcommand sets ``func=handler`` with
+``handler(args: argparse.Namespace) -> int``. Handlers raise ``DslError`` subclasses; ``main`` turns
+them into one sentence on stderr and the exit code (DESIGN.md: 0 ok, 1 check failed, 2 usage,
+3 wrong passphrase or key, 4 locked, 5 integrity). No traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dsl_tui import __version__
+from dsl_tui.errors import DslError, UsageError
+
+#: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
+COMMAND_MODULES: tuple[str, ...] = (
+    "vault_commands",
+    "case_commands",
+    "export_commands",
+    "report_commands",
+)
+
+_STDIN_LINES: list[str] = []
+
+
+def default_vault_path() -> Path:
+    """The vault path: ``DSL_TUI_VAULT`` if set, else the per-user data folder of platformdirs."""
+    env = os.environ.get("DSL_TUI_VAULT")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("dsl-tui", appauthor=False)) / "vault.dsl"
+
+
+def vault_path(args: argparse.Namespace) -> Path:
+    """The vault path chosen by ``--vault``, ``DSL_TUI_VAULT`` or the default."""
+    given = getattr(args, "vault", None)
+    return Path(given).expanduser() if given else default_vault_path()
+
+
+def read_passphrase(args: argparse.Namespace, prompt: str = "Passphrase: ") -> str:
+    """A passphrase: the next line of stdin with ``--passphrase-stdin``, else a prompt without echo.
+
+    With ``--passphrase-stdin`` several calls read successive lines (e.g. the old then the new
+    passphrase for ``passwd``).
+    """
+    if getattr(args, "passphrase_stdin", False):
+        if not _STDIN_LINES:
+            _STDIN_LINES.extend(line.rstrip("\r\n") for line in sys.stdin.readlines())
+            _STDIN_LINES.reverse()
+        if not _STDIN_LINES:
+            raise UsageError("Expected a passphrase on standard input, but it was empty.")
+        return _STDIN_LINES.pop()
+    if not sys.stdin.isatty():
+        raise UsageError("No terminal to ask for a passphrase: use --passphrase-stdin.")
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise UsageError("No passphrase given.") from None
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options every subcommand takes: ``--vault`` and ``--passphrase-stdin``."""
+    parser.add_argument("--vault", metavar="PATH", help="vault file (default: per-user data folder)")
+    parser.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="read the passphrase(s) from standard input, one a line (for scripts)",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message[:1].upper()}{message[1:]} (see dsl-tui --help).")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every command module's subcommands."""
+    parser = _Parser(
+        prog="dsl-tui",
+        description="Offline, encrypted triage and case work for a school's DSL.",
+    )
+    parser.add_argument("--version", action="version", version=f"dsl-tui {__version__}")
+    add_common(parser)
+    parser.add_argument(
+        "--demo", action="store_true", help="open the app on a throwaway vault of fictional cases"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"dsl_tui.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"dsl_tui.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Start the Textual app (the only place the domain package reaches the UI)."""
+    from dsl_tui.commands.app_launch import launch
+
+    return launch(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dsl-tui`` console script."""
+    _STDIN_LINES.clear()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            return run_app(args)
+        code: int = args.func(args)
+        return code
+    except DslError as err:
+        print(f"dsl-tui: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("dsl-tui: interrupted; nothing was left half-written.", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("dsl-tui: out of memory; nothing was changed.", file=sys.stderr)
+        return 1
+    except OSError as err:
+        # Never echo the path or bytes involved: they may name a pupil.
+        reason = err.strerror or type(err).__name__
+        print(f"dsl-tui: the operation failed ({reason}); nothing was changed.", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the last guard: no traceback reaches the user
+        print(
+            f"dsl-tui: an unexpected {type(err).__name__} stopped the command; "
+            "nothing was changed. Please report it.",
+            file=sys.stderr,
+        )
+        if os.environ.get("DSL_TUI_DEBUG") == "1":
+            raise
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the dsl-tui command line, one module per group."""

@@ -1,0 +1,361 @@
+"""The words of a DSL's work as frozen dataclasses: cases, people, steps, notes, decisions.
+
+Shared by the playbook, the casebook, the export and the screens. Every type is immutable; a
+change makes a new copy (``dataclasses.replace``). Times are timezone-aware UTC ``datetime``s;
+the screens show them in local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class Risk(StrEnum):
+    """Risk level that triage gives a concern; ``NONE`` is "not a safeguarding matter"."""
+
+    IMMEDIATE = "immediate"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent level; sorts a dashboard by urgency."""
+        return list(Risk).index(self)
+
+
+class Status(StrEnum):
+    """Where a case stands."""
+
+    NEW = "new"
+    OPEN = "open"
+    AWAITING = "awaiting third party"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+class PersonRole(StrEnum):
+    """A person's part in a case decides what the steps say (pupil, staff, parent...)."""
+
+    PUPIL = "pupil"
+    STAFF = "staff"
+    PARENT = "parent"
+    UNKNOWN_ADULT = "unknown adult"
+    OTHER = "other"
+
+
+class StepState(StrEnum):
+    """A step is open until done (with an outcome) or set aside (with a reason)."""
+
+    OPEN = "open"
+    DONE = "done"
+    SET_ASIDE = "set aside"
+
+
+class NoteKind(StrEnum):
+    """Evidence notes keep fact and professional opinion apart."""
+
+    FACT = "fact"
+    OPINION = "opinion"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Somewhere a DSL can refer or report: police, CEOP, LADO, the helpline... (editable data)."""
+
+    key: str
+    name: str
+    when: str
+    contact: str
+    clause: str = ""
+    not_for: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """An answer a step needs recorded before it is done (e.g. the staff member's consent, 9.5)."""
+
+    key: str
+    prompt: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """A step that triage proposes, before it becomes part of a case."""
+
+    key: str
+    title: str
+    actor: str
+    clause: str
+    due_after: timedelta | None = None
+    detail: str = ""
+    route: str | None = None
+    needs: tuple[AnswerSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice question."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A triage question, asked one at a time by the wizard."""
+
+    key: str
+    text: str
+    kind: str  # "yes_no" or "choice"
+    why: str = ""
+    clause: str = ""
+    choices: tuple[Choice, ...] = ()
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """What the playbook decides from the answers: category, risk and steps."""
+
+    category: str
+    category_title: str
+    clause: str
+    risk: Risk
+    steps: tuple[StepPlan, ...]
+    call_now: tuple[Route, ...] = ()
+    routes: tuple[Route, ...] = ()
+    warnings: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    retention: str = ""
+
+    @property
+    def is_safeguarding(self) -> bool:
+        """False for the "not a safeguarding matter" outcome."""
+        return self.risk is not Risk.NONE
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in a case. Pupils carry a year group; the dashboard shows initials only."""
+
+    id: str
+    role: PersonRole
+    name: str
+    year_group: str = ""
+    date_of_birth: date | None = None
+    school: str = ""
+    notes: str = ""
+
+    @property
+    def initials(self) -> str:
+        """Initials of the name, e.g. "A.B." for "Amara Bell"."""
+        parts = [p for p in self.name.replace("-", " ").split() if p[:1].isalpha()]
+        return "".join(p[0].upper() + "." for p in parts) or "?"
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where it happened online (8.2): platform, handle, web address or phone number."""
+
+    id: str
+    platform: str
+    handle: str = ""
+    url: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a case: who acts, by when, and how it ended."""
+
+    id: str
+    key: str
+    title: str
+    actor: str
+    clause: str
+    due_at: datetime | None = None
+    state: StepState = StepState.OPEN
+    done_at: datetime | None = None
+    done_by: str = ""
+    outcome: str = ""
+    reason: str = ""
+    detail: str = ""
+    route: str | None = None
+    needs: tuple[AnswerSpec, ...] = ()
+    answers: tuple[tuple[str, str], ...] = ()
+
+    def overdue(self, now: datetime) -> bool:
+        """True when the step is still open and its due time has passed."""
+        return self.state is StepState.OPEN and self.due_at is not None and now > self.due_at
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A record of abuse kept (8.2): what, where, when captured, and an optional encrypted file."""
+
+    id: str
+    description: str
+    location: str = ""
+    captured_at: datetime | None = None
+    added_at: datetime | None = None
+    added_by: str = ""
+    blob_id: str | None = None
+    sha256: str | None = None
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceNote:
+    """A timestamped, append-only note. A correction is a new note pointing at the old one."""
+
+    id: str
+    at: datetime
+    by: str
+    text: str
+    kind: NoteKind = NoteKind.FACT
+    corrects: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision with its rationale, e.g. not to refer (KCSIE) or a change of risk level."""
+
+    id: str
+    at: datetime
+    by: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    """One line of a case's chronology, oldest first."""
+
+    at: datetime
+    by: str
+    kind: str
+    text: str
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A person as entered when logging a concern (no id yet)."""
+
+    role: PersonRole
+    name: str
+    year_group: str = ""
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account or address as entered when logging a concern."""
+
+    platform: str
+    handle: str = ""
+    url: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class ConcernReport:
+    """What the DSL records when logging a concern, before triage makes it a case."""
+
+    school: str
+    reporter: str
+    summary: str
+    reported_at: datetime | None = None
+    occurred_at: datetime | None = None
+    child_words: str = ""
+    people: tuple[NewPerson, ...] = ()
+    accounts: tuple[NewAccount, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A whole case as the casebook returns it."""
+
+    id: str
+    school: str
+    reporter: str
+    reported_at: datetime
+    occurred_at: datetime | None
+    summary: str
+    child_words: str
+    category: str
+    category_title: str
+    clause: str
+    risk: Risk
+    status: Status
+    answers: tuple[tuple[str, str], ...] = ()
+    people: tuple[Person, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    steps: tuple[Step, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
+    notes: tuple[EvidenceNote, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    outcome: str = ""
+    closed_at: datetime | None = None
+    review_on: date | None = None
+    received_from: str = ""
+    received_at: datetime | None = None
+    transferred_to: str = ""
+    owner: str = ""
+
+    def next_step(self) -> Step | None:
+        """The open step due soonest (undated steps last)."""
+        open_steps = [s for s in self.steps if s.state is StepState.OPEN]
+        if not open_steps:
+            return None
+        return min(open_steps, key=lambda s: (s.due_at is None, s.due_at or datetime.max))
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One dashboard row; people are shown by initials and year group only."""
+
+    id: str
+    school: str
+    category_title: str
+    risk: Risk
+    status: Status
+    reported_at: datetime
+    next_step: str = ""
+    next_due: datetime | None = None
+    overdue: bool = False
+    people: str = ""
+    owner: str = ""
+    open_steps: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The figures a DSL glances at on the dashboard."""
+
+    open: int
+    overdue: int
+    due_today: int
+    closed: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One link of the hash-chained audit log: who, when, what, which case."""
+
+    seq: int
+    at: datetime
+    who: str
+    action: str
+    case_id: str = ""
+    detail: str = ""
+    prev: str = ""
+    hash: str = ""
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()]
