@@ -68,6 +68,11 @@ def read_passphrase(args: argparse.Namespace, prompt: str = "Passphrase: ") -> s
         raise UsageError("No passphrase given.") from None
 
 
+def more_stdin_lines() -> bool:
+    """Whether ``--passphrase-stdin`` input still holds unread lines (e.g. a confirmation)."""
+    return bool(_STDIN_LINES)
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     """Options every subcommand takes: ``--vault`` and ``--passphrase-stdin``."""
     parser.add_argument("--vault", metavar="PATH", help="vault file (default: per-user data folder)")

@@ -1,0 +1,219 @@
+"""The results table, the targets (PASS/MISS) and bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from timing import Timing
+
+#: Rows of the table in order: key -> label.
+ROWS: tuple[tuple[str, str], ...] = (
+    ("unlock", "unlock, total (session.unlock)"),
+    ("kdf", "  KDF alone (Argon2id, vault's params)"),
+    ("unlock_beyond_kdf", "  unlock beyond the KDF"),
+    ("save_note", "save one evidence note"),
+    ("complete_step", "complete one step"),
+    ("open_case", "open one case"),
+    ("search", "search the dashboard, per keystroke"),
+    ("dashboard", "load the dashboard (headless pilot)"),
+    ("export", "export one case (age, X25519 recipient)"),
+)
+PEER_ROWS: tuple[tuple[str, str], ...] = (
+    ("peer_plain", "peer: plain TinyDB, same save"),
+    ("peer_encrypted", "peer: tinydb-encrypted-jsonstorage, same save"),
+)
+
+
+@dataclass
+class SizeResult:
+    """Everything measured at one vault size."""
+
+    size: int
+    timings: dict[str, Timing] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    peer_shape: str = ""
+
+
+def machine() -> dict[str, str]:
+    """CPU model, cores, Python and OS, for the top of the results."""
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count() or "?"),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def fmt_seconds(seconds: float) -> str:
+    """Human-sized duration: 0.42 ms, 12.3 ms, 1.25 s."""
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    ms = seconds * 1000
+    return f"{ms:.2f} ms" if ms < 10 else f"{ms:.1f} ms"
+
+
+def fmt_timing(timing: Timing | None) -> str:
+    """A table cell: median (min-max), or the n/a reason."""
+    if timing is None:
+        return "-"
+    if not timing.ok:
+        return timing.na or "n/a"
+    if len(timing.samples) == 1:
+        return fmt_seconds(timing.median)
+    return f"{fmt_seconds(timing.median)} ({fmt_seconds(timing.low)}–{fmt_seconds(timing.high)})"
+
+
+def ratio(peer: Timing | None, ours: Timing | None) -> str:
+    """How many times the peer's median is ours, e.g. "= 3.1× ours"."""
+    if peer is None or ours is None or not peer.ok or not ours.ok or ours.median <= 0:
+        return ""
+    return f" = {peer.median / ours.median:.2f}× ours"
+
+
+def fmt_memory(memory: dict[str, Any]) -> str:
+    """tracemalloc peak during unlock, and the probe process's ru_maxrss."""
+    if not memory:
+        return "-"
+    if "na" in memory:
+        return str(memory["na"])
+    traced = memory["traced_peak"] / 2**20
+    held = memory["held"] / 2**20
+    rss = memory["maxrss_kib"] / 1024
+    return f"traced peak {traced:.1f} MiB (held {held:.1f}); ru_maxrss {rss:.0f} MiB"
+
+
+def table(results: list[SizeResult]) -> str:
+    """The Markdown table: one row per workload, one column per size."""
+    head = "| workload (median, min–max) | " + " | ".join(f"{r.size:,} cases" for r in results)
+    lines = [head + " |", "|---" * (len(results) + 1) + "|"]
+    for key, label in ROWS:
+        cells = [fmt_timing(r.timings.get(key)) for r in results]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for key, label in PEER_ROWS:
+        cells = [
+            fmt_timing(r.timings.get(key)) + ratio(r.timings.get(key), r.timings.get("save_note"))
+            for r in results
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    mem = [fmt_memory(r.memory) for r in results]
+    lines.append("| memory after unlock (fresh process) | " + " | ".join(mem) + " |")
+    docs = [str(r.info.get("documents", "-")) for r in results]
+    lines.append("| documents in the vault | " + " | ".join(docs) + " |")
+    shape = [
+        f"{r.info.get('notes_per_case', '-')} notes, {r.info.get('steps_per_case', '-')} steps"
+        for r in results
+    ]
+    lines.append("| per case (sampled) | " + " | ".join(shape) + " |")
+    return "\n".join(lines)
+
+
+def _check(timing: Timing | None, limit: float) -> tuple[str, str]:
+    if timing is None or not timing.ok:
+        return "n/a", (timing.na if timing is not None else "not measured")
+    verdict = "PASS" if timing.median <= limit else "MISS"
+    return verdict, fmt_seconds(timing.median)
+
+
+def targets(results: list[SizeResult]) -> list[tuple[str, str, str]]:
+    """(target, measured, PASS/MISS/n/a) for each target, at the largest size measured."""
+    if not results:
+        return []
+    big = max(results, key=lambda r: r.size)
+    at = f"at {big.size:,}" + ("" if big.size >= 10_000 else " (target is stated at 10,000)")
+    t = big.timings
+    rows: list[tuple[str, str, str]] = []
+    verdict, shown = _check(t.get("save_note"), 0.050)
+    rows.append((f"save a note {at} <= 50 ms", shown, verdict))
+    ours, plain = t.get("save_note"), t.get("peer_plain")
+    if ours is not None and plain is not None and ours.ok and plain.ok:
+        faster = "PASS" if ours.median < plain.median else "MISS"
+        rows.append(
+            (
+                f"save a note {at} faster than plain TinyDB",
+                f"{fmt_seconds(ours.median)} vs {fmt_seconds(plain.median)}",
+                faster,
+            )
+        )
+    else:
+        rows.append((f"save a note {at} faster than plain TinyDB", "not measured", "n/a"))
+    verdict, shown = _check(t.get("unlock_beyond_kdf"), 1.5)
+    rows.append((f"unlock {at} <= 1.5 s beyond the KDF", shown, verdict))
+    verdict, shown = _check(t.get("open_case"), 0.050)
+    rows.append((f"open a case {at} <= 50 ms", shown, verdict))
+    search = t.get("search")
+    verdict, shown = _check(search, 0.050)
+    if search is not None and search.ok:
+        worst = "PASS" if search.high <= 0.050 else "MISS"
+        shown = f"{shown} (slowest keystroke {fmt_seconds(search.high)}: {worst})"
+    rows.append((f"each search keystroke {at} <= 50 ms", shown, verdict))
+    rows.append(sublinear(results))
+    return rows
+
+
+def sublinear(results: list[SizeResult]) -> tuple[str, str, str]:
+    """Save cost against size: the log-log slope between the two largest sizes (< 1 = sublinear)."""
+    label = "save cost sublinear in vault size (log-log slope < 1)"
+    points = sorted(
+        (r.size, r.timings["save_note"].median)
+        for r in results
+        if r.timings.get("save_note") is not None and r.timings["save_note"].ok
+    )
+    if len(points) < 2:
+        return label, "needs two sizes", "n/a"
+    (n1, t1), (n2, t2) = points[-2], points[-1]
+    slope = math.log(max(t2, 1e-9) / max(t1, 1e-9)) / math.log(n2 / n1)
+    shown = f"slope {slope:.2f} from {n1:,} to {n2:,}; " + " / ".join(
+        f"{n:,}: {fmt_seconds(s)}" for n, s in points
+    )
+    return label, shown, "PASS" if slope < 1.0 else "MISS"
+
+
+def targets_table(rows: list[tuple[str, str, str]]) -> str:
+    """The targets as a Markdown table."""
+    lines = ["| target (2-core machine, medians) | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {name} | {shown} | **{verdict}** |" for name, shown, verdict in rows]
+    return "\n".join(lines)
+
+
+def markdown(
+    results: list[SizeResult], repeats: int, command: str, notes: list[str], extra: str = ""
+) -> str:
+    """The whole RESULTS.md."""
+    m = machine()
+    out = [
+        "# Benchmark results",
+        "",
+        f"Written by `{command}` on {m['date']}.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['os']}, Python {m['python']}",
+        f"- Each figure is the median of {repeats} runs with (min–max); search is per keystroke.",
+        *[f"- {note}" for note in notes],
+        "",
+        "## Results",
+        "",
+        table(results),
+        "",
+        "## Targets",
+        "",
+        targets_table(targets(results)),
+        "",
+    ]
+    if extra:
+        out += [extra, ""]
+    return "\n".join(out)

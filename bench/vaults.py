@@ -1,0 +1,190 @@
+"""Build benchmark vaults of N fictional cases with the demo generator, and cache them.
+
+A built vault is kept under ``bench/work/vault-<size>-<code version>/`` (git-ignored), where the
+code version is a hash of the sources that decide what a vault holds (vault, casebook, demo,
+playbook). Reruns reuse it; a measurement always runs on a fresh copy, so the cache stays pristine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: A fictional passphrase for the fictional benchmark vaults (never a real one).
+BENCH_PASSPHRASE = "amber kestrel lantern forty-two quietly benchmarks"
+BENCH_USER = "Mx Bench Tester"
+VAULT_NAME = "vault.dsl"
+#: Cases added per call of the demo generator, so progress can be printed while building.
+CHUNK = 250
+#: Bump when the way this file builds vaults changes, to invalidate old caches.
+BUILD_RECIPE = "1"
+
+
+class NotBuiltYet(Exception):
+    """A part of dsl-tui the benchmark needs does not exist yet (shown as "n/a (not built yet)")."""
+
+
+@dataclass(frozen=True)
+class BuiltVault:
+    """A cached vault: its folder, the vault file inside it, and what the build recorded."""
+
+    folder: Path
+    size: int
+    info: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        """The vault file."""
+        return self.folder / VAULT_NAME
+
+
+def import_part(module: str, name: str | None = None) -> Any:
+    """Import ``module`` (and ``name`` from it), or raise NotBuiltYet if it is not there yet."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing and (module == missing or module.startswith(missing + ".")):
+            raise NotBuiltYet(module) from exc
+        raise
+    except ImportError as exc:  # a half-written package: "cannot import name ..."
+        raise NotBuiltYet(f"{module}: {exc}") from exc
+    if name is None:
+        return mod
+    try:
+        return getattr(mod, name)
+    except AttributeError as exc:
+        raise NotBuiltYet(f"{module}.{name}") from exc
+
+
+def code_version() -> str:
+    """Short hash of the sources that shape a vault: changes there invalidate cached vaults."""
+    import dsl_tui
+
+    root = Path(dsl_tui.__file__).resolve().parent
+    digest = hashlib.sha256(BUILD_RECIPE.encode())
+    parts = [root / "vault", root / "casebook", root / "demo.py", root / "demo", root / "model.py"]
+    data = root / "data" if (root / "data").is_dir() else root.parent / "data"
+    parts.append(data)
+    for part in parts:
+        files = sorted(part.rglob("*")) if part.is_dir() else [part]
+        for file in files:
+            if file.is_file() and file.suffix in {".py", ".toml", ".json"}:
+                digest.update(file.relative_to(root.parent).as_posix().encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def isolate_state(folder: Path) -> None:
+    """Keep the app's local state (generation seen, failed attempts) inside ``folder``.
+
+    Benchmark vaults are copies of one cached vault; a shared state folder would see each copy as
+    a rollback of the last.
+    """
+    state = folder / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    os.environ["DSL_TUI_STATE"] = str(state)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _add_cases(casebook: Any, count: int) -> None:
+    """Add ``count`` demo cases, tolerating the generator's keyword for the count."""
+    add_demo_cases = import_part("dsl_tui.demo", "add_demo_cases")
+    add_demo_cases(casebook, count)
+
+
+def build_vault(size: int, work: Path) -> BuiltVault:
+    """The cached vault of ``size`` demo cases, building it (with progress on stderr) if needed."""
+    session = import_part("dsl_tui.session")
+    import_part("dsl_tui.demo", "add_demo_cases")
+    folder = work / f"vault-{size}-{code_version()}"
+    marker = folder / "built.json"
+    if marker.exists():
+        return BuiltVault(folder, size, json.loads(marker.read_text(encoding="utf-8")))
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    isolate_state(folder)
+    os.environ.setdefault("DSL_TUI_KDF", "floor")
+    started = time.perf_counter()
+    _progress(f"building a vault of {size} fictional cases in {folder} ...")
+    casebook = session.create(folder / VAULT_NAME, BENCH_USER, "DSL", BENCH_PASSPHRASE)
+    try:
+        done = 0
+        while done < size:
+            chunk = min(CHUNK, size - done)
+            _add_cases(casebook, chunk)
+            done += chunk
+            elapsed = time.perf_counter() - started
+            eta = elapsed / done * (size - done)
+            _progress(f"  {done:>6}/{size} cases  {elapsed:6.1f} s elapsed, ~{eta:5.0f} s to go")
+        info = describe(casebook)
+    finally:
+        session.lock(casebook)
+    info.update(
+        size=size,
+        build_seconds=round(time.perf_counter() - started, 1),
+        kdf_mode=os.environ.get("DSL_TUI_KDF", ""),
+        vault_bytes=(folder / VAULT_NAME).stat().st_size,
+    )
+    marker.write_text(json.dumps(info, indent=1), encoding="utf-8")
+    _progress(f"  built in {info['build_seconds']} s ({info['vault_bytes'] / 1e6:.1f} MB)")
+    return BuiltVault(folder, size, info)
+
+
+def casebook_db(casebook: Any) -> Any:
+    """The TinyDB behind a casebook (read only here), wherever the casebook keeps it."""
+    for holder in (casebook, getattr(casebook, "store", None), getattr(casebook, "_store", None)):
+        for attr in ("db", "_db"):
+            db = getattr(holder, attr, None) if holder is not None else None
+            if db is not None and hasattr(db, "tables"):
+                return db
+    return None
+
+
+def describe(casebook: Any) -> dict[str, Any]:
+    """How many cases, notes, steps and documents a vault holds (to check the demo's shape)."""
+    ids = casebook.case_ids()
+    sample = [casebook.case(case_id) for case_id in ids[:: max(1, len(ids) // 20)][:20]]
+    notes = sum(len(c.notes) for c in sample) / max(1, len(sample))
+    steps = sum(len(c.steps) for c in sample) / max(1, len(sample))
+    db = casebook_db(casebook)
+    documents = sum(len(db.table(name)) for name in db.tables()) if db is not None else None
+    return {
+        "cases": len(ids),
+        "notes_per_case": round(notes, 1),
+        "steps_per_case": round(steps, 1),
+        "documents": documents,
+    }
+
+
+def working_copy(built: BuiltVault, run_dir: Path) -> Path:
+    """A fresh copy of a cached vault's folder (vault, blobs, backups) to measure on."""
+    target = run_dir / built.folder.name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(built.folder, target, ignore=shutil.ignore_patterns("state", "*.lock"))
+    isolate_state(target)
+    return target / VAULT_NAME
+
+
+def raw_tables(casebook: Any) -> dict[str, dict[str, dict[str, Any]]] | None:
+    """Our vault's decrypted tables as plain JSON data, to fill the peers with the same shape."""
+    db = casebook_db(casebook)
+    if db is None:
+        return None
+    raw: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in db.tables():
+        raw[name] = {str(doc.doc_id): dict(doc) for doc in db.table(name).all()}
+    json.dumps(raw)  # the peers store JSON: fail here, not half-way through a peer
+    return raw

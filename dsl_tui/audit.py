@@ -1,0 +1,179 @@
+"""The append-only, hash-chained audit log: who did what to which case, and when.
+
+Every entry lives in the vault's ``audit`` table. Its hash is the SHA-256 of the canonical JSON of
+the entry (``seq``, ``at``, ``who``, ``action``, ``case_id``, ``detail``) together with the previous
+entry's hash, so editing, removing or reordering an entry breaks the chain and
+:func:`verify_chain` reports it. The detail holds only fixed words and ids (``"note n3"``), never
+names or free text: the log must be safe to show to anyone allowed to audit the DSL's work.
+
+Appending costs O(1): the log keeps the last sequence number and hash in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from tinydb import TinyDB
+
+from dsl_tui.errors import UsageError
+from dsl_tui.model import AuditEntry
+
+#: The table the chain lives in.
+AUDIT_TABLE = "audit"
+
+#: The hash a chain starts from.
+GENESIS = "0" * 64
+
+#: Actions the app records. Anything else is refused so the log stays a closed vocabulary.
+ACTIONS = frozenset(
+    {
+        "create",
+        "view",
+        "change",
+        "close",
+        "delete",
+        "export",
+        "import",
+        "unlock",
+        "failed unlock",
+        "lock",
+        "create vault",
+        "report",
+        "draft",
+    }
+)
+
+#: Detail is fixed words and ids only: lower-case letters, digits, spaces and a few marks.
+_SAFE_DETAIL = re.compile(r"^[a-z0-9 _.:,=/-]{0,120}$")
+
+
+def entry_hash(fields: Mapping[str, Any], prev: str) -> str:
+    """The SHA-256 (hex) of an entry's canonical JSON chained to the previous hash."""
+    body = {k: fields.get(k, "") for k in ("seq", "at", "who", "action", "case_id", "detail")}
+    body["prev"] = prev
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def entry_from(doc: Mapping[str, Any]) -> AuditEntry:
+    """An AuditEntry from its stored document."""
+    at = datetime.fromisoformat(doc["at"])
+    return AuditEntry(
+        seq=int(doc["seq"]),
+        at=at if at.tzinfo else at.replace(tzinfo=UTC),
+        who=doc.get("who", ""),
+        action=doc.get("action", ""),
+        case_id=doc.get("case_id", ""),
+        detail=doc.get("detail", ""),
+        prev=doc.get("prev", ""),
+        hash=doc.get("hash", ""),
+    )
+
+
+def _ordered_docs(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The stored audit documents in insertion (doc id) order."""
+    return [raw[k] for k in sorted(raw, key=int)]
+
+
+def _raw_table(db: TinyDB) -> Mapping[str, Any]:
+    data = db.storage.read() or {}
+    table: Mapping[str, Any] = data.get(AUDIT_TABLE, {})
+    return table
+
+
+def verify_chain(db: TinyDB) -> list[str]:
+    """Check the whole audit chain; returns the problems found ([] when it is whole).
+
+    Messages name entry numbers only, never their content.
+    """
+    problems: list[str] = []
+    prev = GENESIS
+    expected_seq = 1
+    for position, doc in enumerate(_ordered_docs(_raw_table(db)), start=1):
+        try:
+            seq = int(doc["seq"])
+            stored_prev = str(doc["prev"])
+            stored_hash = str(doc["hash"])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"Audit entry at position {position} is malformed.")
+            return problems
+        if seq != expected_seq:
+            problems.append(
+                f"Audit entry {expected_seq} is missing or out of order (found {seq} instead)."
+            )
+        if stored_prev != prev:
+            problems.append(f"Audit entry {seq} does not follow the entry before it.")
+        if entry_hash(doc, stored_prev) != stored_hash:
+            problems.append(f"Audit entry {seq} was changed after it was written.")
+        if problems:
+            return problems
+        prev = stored_hash
+        expected_seq = seq + 1
+    return problems
+
+
+class AuditLog:
+    """Appends chained entries to a TinyDB ``audit`` table, keeping the chain head in memory."""
+
+    def __init__(
+        self,
+        db: TinyDB,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        insert: Callable[[dict[str, Any]], int] | None = None,
+        raw: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Read the chain head once. ``insert`` and ``raw`` let the casebook share its tables."""
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._insert = insert or db.table(AUDIT_TABLE).insert
+        table = raw if raw is not None else _raw_table(db)
+        self.seq = 0
+        self.head = GENESIS
+        if table:
+            last = table[max(table, key=int)]
+            self.seq = int(last["seq"])
+            self.head = str(last["hash"])
+
+    def append(self, who: str, action: str, case_id: str = "", detail: str = "") -> AuditEntry:
+        """Add one entry to the chain and store it; returns it."""
+        return self.append_at(self._clock(), who, action, case_id, detail)
+
+    def append_at(
+        self, at: datetime, who: str, action: str, case_id: str = "", detail: str = ""
+    ) -> AuditEntry:
+        """Add one entry with a given time (e.g. a failed unlock recorded later)."""
+        if action not in ACTIONS:
+            raise UsageError("An unknown kind of audit entry was refused.")
+        if not _SAFE_DETAIL.match(detail):
+            raise UsageError("An audit detail may hold only fixed words and ids.")
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        doc: dict[str, Any] = {
+            "seq": self.seq + 1,
+            "at": at.astimezone(UTC).isoformat(),
+            "who": who,
+            "action": action,
+            "case_id": case_id,
+            "detail": detail,
+            "prev": self.head,
+        }
+        doc["hash"] = entry_hash(doc, self.head)
+        self._insert(doc)
+        self.seq = doc["seq"]
+        self.head = doc["hash"]
+        return entry_from(doc)
+
+    def rollback(self, seq: int, head: str) -> None:
+        """Forget entries of a batch that was not saved (the casebook calls this)."""
+        self.seq = seq
+        self.head = head
+
+
+def read_log(db: TinyDB) -> list[AuditEntry]:
+    """Every audit entry, oldest first."""
+    return [entry_from(d) for d in _ordered_docs(_raw_table(db))]

@@ -1,0 +1,5 @@
+"""The casebook: the repository the UI, the CLI and the export talk to (see docs/contracts.md)."""
+
+from dsl_tui.casebook.cases import Casebook, MemoryBlobs
+
+__all__ = ["Casebook", "MemoryBlobs"]

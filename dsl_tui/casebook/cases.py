@@ -1,0 +1,368 @@
+"""The casebook: everything a DSL does to a case is one call here, saved and audited.
+
+Each call writes small documents (one per note, step, person...) in one save, then updates the
+in-memory index. A write that fails leaves both the stored data and the index as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage
+
+from dsl_tui.audit import AuditLog, read_log, verify_chain
+from dsl_tui.casebook import steps as step_rules
+from dsl_tui.casebook.chronology import chronology as build_chronology
+from dsl_tui.casebook.drafts import Drafts
+from dsl_tui.casebook.index import CaseIndex, CaseRecord
+from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt, step_doc
+from dsl_tui.casebook.retention import review_date
+from dsl_tui.casebook.store import Store
+from dsl_tui.casebook.views import CaseViews
+from dsl_tui.casebook.work import CaseWork
+from dsl_tui.errors import CaseRuleError, NotFound, UsageError
+from dsl_tui.model import (
+    AuditEntry,
+    Case,
+    ChronologyEntry,
+    ConcernReport,
+    NewAccount,
+    NewPerson,
+    NoteKind,
+    Risk,
+    Status,
+    StepPlan,
+)
+
+
+class MemoryBlobs:
+    """Evidence files kept in memory, for a casebook without a vault (tests, previews)."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+
+    def put_blob(self, data: bytes) -> tuple[str, str]:
+        """Keep the bytes; returns (blob id, SHA-256 of the plaintext)."""
+        digest = hashlib.sha256(data).hexdigest()
+        blob_id = f"mem-{len(self._blobs) + 1}"
+        self._blobs[blob_id] = bytes(data)
+        return blob_id, digest
+
+    def get_blob(self, blob_id: str) -> bytes:
+        """The bytes kept under ``blob_id``."""
+        try:
+            return self._blobs[blob_id]
+        except KeyError:
+            raise NotFound("That evidence file is not in this vault.") from None
+
+
+class Casebook(CaseWork, CaseViews):
+    """The repository the screens, the CLI and the export talk to."""
+
+    def __init__(
+        self,
+        db: TinyDB,
+        playbook: Any,
+        user: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        blobs: Any = None,
+        vault: Any = None,
+        role: str = "",
+    ) -> None:
+        self.db = db
+        self.playbook = playbook
+        self.user = user
+        self.role = role
+        self.vault = vault
+        self._clock = clock or (lambda: datetime.now(UTC))
+        #: The audit log always records the real time of an action, even when backdated.
+        self._audit_clock = self._clock
+        self._blobs = blobs if blobs is not None else (vault if vault is not None else None)
+        self._store = Store(db)
+        self._load()
+        #: Failed unlock attempts since the last unlock (set by ``session.unlock``).
+        self.failed_unlocks = 0
+
+    @classmethod
+    def in_memory(
+        cls,
+        user: str = "Test DSL",
+        playbook: Any = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Casebook:
+        """A casebook on an empty in-memory TinyDB (tests, previews); files kept in memory."""
+        if playbook is None:
+            from dsl_tui.playbook import load_playbook
+
+            playbook = load_playbook()
+        db = TinyDB(storage=MemoryStorage)
+        return cls(db, playbook, user, clock=clock, blobs=MemoryBlobs())
+
+    # ----------------------------------------------------------------- plumbing
+    def _load(self) -> None:
+        """Build the index, the audit chain head and the drafts from one read of the tables."""
+        snapshot = self._store.snapshot()
+        self._index = CaseIndex.build(snapshot)
+        self._audit = AuditLog(
+            self.db, self._audit_clock, insert=lambda d: self._store.insert("audit", d),
+            raw=snapshot["audit"],
+        )  # fmt: skip
+        self._drafts = Drafts(self._store, snapshot["drafts"])
+
+    @contextmanager
+    def backdated(self, clock: Callable[[], datetime]) -> Iterator[None]:
+        """Date the actions inside by ``clock`` (demo data, old records typed up late).
+
+        The audit log still records when each action was really done.
+        """
+        previous = self._clock
+        self._clock = clock
+        try:
+            yield
+        finally:
+            self._clock = previous
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make several actions one save (e.g. the demo data: one save per case).
+
+        If the save fails, nothing of the batch is kept and the index is rebuilt from what is
+        stored. An error inside the block should end the block.
+        """
+        try:
+            with self._store.batch():
+                yield
+        except BaseException:
+            self._load()
+            raise
+
+    def now(self) -> datetime:
+        """The casebook's clock (injectable in tests)."""
+        return self._clock()
+
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        """One save for everything inside; on failure the audit chain head is put back."""
+        seq, head = self._audit.seq, self._audit.head
+        try:
+            with self._store.batch():
+                yield
+        except BaseException:
+            self._audit.rollback(seq, head)
+            raise
+
+    def _record(self, case_id: str) -> CaseRecord:
+        record = self._index.records.get(case_id)
+        if record is None:
+            raise NotFound(f"There is no case {case_id} in this vault.")
+        return record
+
+    def _open_record(self, case_id: str) -> CaseRecord:
+        record = self._record(case_id)
+        if record.closed:
+            raise CaseRuleError(f"Case {case_id} is closed; reopen it before changing it.")
+        return record
+
+    def audit_event(self, action: str, case_id: str = "", detail: str = "") -> AuditEntry:
+        """Record an action done elsewhere (export, report...) in the audit chain."""
+        with self._saving():
+            return self._audit.append(self.user, action, case_id, detail)
+
+    def record_unlock(self, failed_at: Sequence[datetime] = ()) -> None:
+        """Audit an unlock, preceded by the failed attempts made since the last one."""
+        with self._saving():
+            for at in failed_at:
+                self._audit.append_at(at, "unknown", "failed unlock")
+            self._audit.append(self.user, "unlock")
+        self.failed_unlocks = len(failed_at)
+
+    def _add_part(self, record: CaseRecord, table: str, doc: Doc) -> None:
+        """Insert one part document (inside a save) and keep it in the record afterwards."""
+        record.doc_ids[(table, doc["id"])] = self._store.insert(table, doc)
+
+    def _event(self, record: CaseRecord, kind: str, text: str, ref: str = "") -> Doc:
+        doc = {
+            "case_id": record.case_id,
+            "id": record.next_id("events", "v"),
+            "at": iso(self._clock()),
+            "by": self.user,
+            "kind": kind,
+            "text": text,
+            "ref": ref,
+            "ord": record.take_order(),
+        }
+        self._add_part(record, "events", doc)
+        return doc
+
+    def _append_parts(self, record: CaseRecord, added: list[tuple[str, Doc]]) -> None:
+        """After a successful save: keep new parts in memory and index their words."""
+        for table, doc in added:
+            record.parts[table].append(doc)
+            self._index.add_text(record, table, doc)
+
+    def _wake(self, record: CaseRecord) -> Doc:
+        """Fields that move a new case to open when work starts on it."""
+        if record.core.get("status") == Status.NEW.value:
+            return {"status": Status.OPEN.value}
+        return {}
+
+    # ------------------------------------------------------------------ logging
+    def log_concern(self, report: ConcernReport, answers: Mapping[str, str]) -> Case:
+        """Triage a concern against the playbook and record it as a new case."""
+        summary = step_rules.require_text(report.summary, "what happened")
+        reporter = step_rules.require_text(report.reporter, "who reported it")
+        school = self._school(report.school)
+        result = self.playbook.triage(dict(answers))
+        now = self._clock()
+        reported_at = report.reported_at or now
+        case_id = self._index.next_case_id(school.prefix, reported_at.astimezone(UTC).year)
+        people = [self._person_doc(case_id, f"p{i}", p) for i, p in enumerate(report.people, 1)]
+        accounts = [self._account_doc(case_id, f"a{i}", a) for i, a in
+                    enumerate(report.accounts, 1)]  # fmt: skip
+        core: Doc = {
+            "id": case_id,
+            "school": school.key,
+            "reporter": reporter,
+            "reported_at": iso(reported_at),
+            "occurred_at": iso(report.occurred_at),
+            "summary": summary,
+            "child_words": (report.child_words or "").strip(),
+            "category": result.category,
+            "category_title": result.category_title,
+            "clause": result.clause,
+            "risk": Risk(result.risk).value,
+            "status": Status.NEW.value,
+            "answers": [[k, str(v)] for k, v in answers.items()],
+            "retention": result.retention,
+            "triage_reasons": list(result.reasons),
+            "triage_warnings": list(result.warnings),
+            "call_now": [r.key for r in result.call_now],
+            "routes": [r.key for r in result.routes],
+            "outcome": "",
+            "closed_at": None,
+            "owner": self.user,
+            "created_at": iso(now),
+            "created_by": self.user,
+        }
+        core["review_on"] = iso_date(self._review_on(core, people))
+        steps = [self._plan_doc(case_id, f"s{i}", plan, reported_at)
+                 for i, plan in enumerate(result.steps, 1)]  # fmt: skip
+        with self._saving():
+            doc_id = self._store.insert("cases", core)
+            record = CaseRecord(case_id=case_id, doc_id=doc_id, core=core)
+            for table, docs in (("people", people), ("accounts", accounts), ("steps", steps)):
+                for doc in docs:
+                    self._add_part(record, table, doc)
+                    record.parts[table].append(doc)
+            triage_text = f"Triaged as {result.category_title} (risk {core['risk']})."
+            if result.reasons:
+                triage_text += " " + " ".join(result.reasons)
+            event = self._event(record, "triage", triage_text)
+            record.parts["events"].append(event)
+            self._audit.append(self.user, "create", case_id)
+        self._index.refresh(record)
+        return record.to_case()
+
+    def _school(self, key: str) -> Any:
+        for school in self.playbook.schools:
+            if key in (school.key, school.name, school.prefix):
+                return school
+        raise UsageError("That school is not in the trust's playbook.")
+
+    def _plan_doc(self, case_id: str, step_id: str, plan: StepPlan, reported: datetime) -> Doc:
+        due = reported + plan.due_after if plan.due_after is not None else None
+        return step_doc(case_id, step_id, plan, due)
+
+    @staticmethod
+    def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc:
+        return {
+            "case_id": case_id,
+            "id": person_id,
+            "role": person.role.value,
+            "name": step_rules.require_text(person.name, "the person's name (or 'unknown')"),
+            "year_group": person.year_group.strip(),
+            "date_of_birth": iso_date(person.date_of_birth),
+            "school": "",
+            "notes": "",
+        }
+
+    @staticmethod
+    def _account_doc(case_id: str, account_id: str, account: NewAccount) -> Doc:
+        return {
+            "case_id": case_id,
+            "id": account_id,
+            "platform": account.platform.strip(),
+            "handle": account.handle.strip(),
+            "url": account.url.strip(),
+            "phone": account.phone.strip(),
+        }
+
+    def _review_on(self, core: Doc, people: list[Doc]) -> Any:
+        """The retention review date from the playbook's rule for this case."""
+        key = core.get("retention", "") or ""
+        years = self.playbook.retention_years(key) if key else 25
+        rule = getattr(self.playbook, "retention", {}).get(key) if key else None
+        starts = str(getattr(rule, "starts", "") or "")
+        reported = (parse_dt(core["reported_at"]) or self._clock()).date()
+        closed_at = parse_dt(core.get("closed_at"))
+        closed = closed_at.date() if closed_at else None
+        return review_date(key, years, reported, people, starts=starts, closed=closed)
+
+    # ------------------------------------------------------------------ reading
+    def case(self, case_id: str, *, view: bool = True) -> Case:
+        """The whole case; opening it is audited as a "view" (``view=False`` for internal use)."""
+        record = self._record(case_id)
+        if view:
+            self.audit_event("view", case_id)
+        return record.to_case()
+
+    def chronology(self, case_id: str) -> list[ChronologyEntry]:
+        """Everything that happened on a case, oldest first."""
+        return build_chronology(self._record(case_id))
+
+    def blob(self, blob_id: str) -> bytes:
+        """An evidence file's bytes (decrypted by the vault)."""
+        if self._blobs is None:
+            raise NotFound("This casebook keeps no evidence files.")
+        data: bytes = self._blobs.get_blob(blob_id)
+        return data
+
+    # ----------------------------------------------------------------- drafts
+    def save_draft(self, key: str, data: dict[str, Any]) -> None:
+        """Keep unsaved form text (encrypted in the vault) under ``key``."""
+        with self._saving():
+            self._drafts.save(key, data, self.user, self._clock())
+
+    def load_draft(self, key: str) -> dict[str, Any] | None:
+        """The draft saved under ``key``, or None."""
+        return self._drafts.load(key)
+
+    def discard_draft(self, key: str) -> None:
+        """Forget the draft under ``key``."""
+        with self._saving():
+            self._drafts.discard(key)
+
+    def draft_keys(self) -> list[str]:
+        """Keys of every saved draft (to offer "resume" after a crash)."""
+        return self._drafts.keys()
+
+    # ------------------------------------------------------------------ audit
+    def audit_log(self) -> list[AuditEntry]:
+        """Every audit entry, oldest first."""
+        return read_log(self.db)
+
+    def verify_audit(self) -> list[str]:
+        """Problems in the audit chain; [] when it is whole."""
+        return verify_chain(self.db)
+
+    def lock(self) -> None:
+        """Close the vault behind this casebook (if any): forget keys, release the lock."""
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None

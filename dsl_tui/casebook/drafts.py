@@ -1,0 +1,46 @@
+"""Unsaved wizard text kept in the vault (so encrypted), so a lock or a crash loses nothing."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from dsl_tui.casebook.records import iso
+from dsl_tui.casebook.store import Store
+
+
+class Drafts:
+    """Drafts by key (one small document each), with their doc ids kept in memory."""
+
+    def __init__(self, store: Store, stored: Mapping[str, Mapping[str, Any]]) -> None:
+        self._store = store
+        self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+        for doc_id, doc in stored.items():
+            self._docs[doc["key"]] = (int(doc_id), dict(doc))
+
+    def save(self, key: str, data: Mapping[str, Any], by: str, at: Any) -> None:
+        """Keep ``data`` (JSON-like) under ``key``, replacing an earlier draft."""
+        doc = {"key": key, "data": copy.deepcopy(dict(data)), "by": by, "at": iso(at)}
+        if key in self._docs:
+            doc_id = self._docs[key][0]
+            self._store.update("drafts", doc_id, doc)
+        else:
+            doc_id = self._store.insert("drafts", doc)
+        self._docs[key] = (doc_id, doc)
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """The draft saved under ``key``, or None."""
+        found = self._docs.get(key)
+        return copy.deepcopy(found[1]["data"]) if found else None
+
+    def discard(self, key: str) -> None:
+        """Forget the draft under ``key`` (nothing happens if there is none)."""
+        found = self._docs.get(key)
+        if found:
+            self._store.remove("drafts", [found[0]])
+            del self._docs[key]
+
+    def keys(self) -> list[str]:
+        """Every saved draft's key."""
+        return sorted(self._docs)

@@ -1,0 +1,128 @@
+"""The casebook's read side: dashboard rows, search, counts, what is due, links, reviews.
+
+Everything here answers from the in-memory index; nothing scans TinyDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+
+from dsl_tui.casebook.index import CaseIndex, CaseRecord
+from dsl_tui.casebook.linking import why
+from dsl_tui.casebook.records import parse_date, step_from
+from dsl_tui.model import CaseSummary, Counts, Status, Step, StepState
+
+
+def end_of_today(now: datetime) -> datetime:
+    """The last instant of the local day containing ``now``."""
+    local = now.astimezone()
+    return datetime.combine(local.date(), time.max, tzinfo=local.tzinfo)
+
+
+class CaseViews:
+    """Read-only questions a DSL asks of the casebook (mixed into ``Casebook``)."""
+
+    _index: CaseIndex
+    _clock: Callable[[], datetime]
+    user: str
+
+    def _select(self, status: str) -> list[CaseRecord]:
+        """Records with a status: "open" (not closed), "closed", "all" or one Status value."""
+        records = self._index.records.values()
+        if status == "all":
+            return list(records)
+        if status == "open":
+            return [r for r in records if not r.closed]
+        wanted = Status(status).value
+        return [r for r in records if r.core.get("status") == wanted]
+
+    def _ordered(self, records: list[CaseRecord]) -> list[CaseSummary]:
+        now = self._clock()
+        records.sort(key=lambda r: r.urgency(now))
+        return [r.summary(now) for r in records]
+
+    def summaries(
+        self,
+        *,
+        status: str = "open",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """Dashboard rows by urgency: overdue first, then risk, then the oldest report."""
+        records = self._select(status)
+        if school:
+            records = [r for r in records if r.core.get("school") == school]
+        if mine:
+            records = [r for r in records if r.core.get("owner") == self.user]
+        if overdue_only:
+            now = self._clock()
+            records = [r for r in records if r.is_overdue(now)]
+        return self._ordered(records)
+
+    def search(self, text: str, *, status: str = "all") -> list[CaseSummary]:
+        """Cases whose recorded text (any of it) holds every word of ``text``, by urgency."""
+        return self._ordered(self._index.matching(self._select(status), text))
+
+    def counts(self) -> Counts:
+        """Open cases, cases with an overdue step, cases with a step due later today, closed."""
+        now = self._clock()
+        end = end_of_today(now)
+        open_n = overdue = due_today = closed = 0
+        for record in self._index.records.values():
+            if record.closed:
+                closed += 1
+                continue
+            open_n += 1
+            if record.is_overdue(now):
+                overdue += 1
+            elif record.next_due is not None and record.next_due <= end:
+                due_today += 1
+        return Counts(open=open_n, overdue=overdue, due_today=due_today, closed=closed)
+
+    def due(self) -> list[tuple[CaseSummary, Step]]:
+        """Every open step due by the end of today or already overdue, most urgent first."""
+        now = self._clock()
+        end = end_of_today(now)
+        found: list[tuple[datetime, int, CaseSummary, Step]] = []
+        for record in self._index.records.values():
+            if record.closed or record.next_due is None or record.next_due > end:
+                continue
+            row = record.summary(now)
+            for doc in record.parts["steps"]:
+                if doc.get("state") != StepState.OPEN.value or not doc.get("due_at"):
+                    continue
+                step = step_from(doc)
+                if step.due_at is not None and step.due_at <= end:
+                    found.append((step.due_at, record.risk.rank, row, step))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [(row, step) for _, _, row, step in found]
+
+    def case_ids(self) -> list[str]:
+        """Every case id, sorted."""
+        return sorted(self._index.records)
+
+    def linked(self, case_id: str) -> list[tuple[CaseSummary, str]]:
+        """Other cases sharing a person, handle, phone number or web address, with why."""
+        self._record(case_id)
+        now = self._clock()
+        out: list[tuple[CaseSummary, str]] = []
+        for other, keys in self._index.linked(case_id):
+            out.append((self._index.records[other].summary(now), "; ".join(why(k) for k in keys)))
+        return out
+
+    def due_for_review(self, on: date | None = None) -> list[CaseSummary]:
+        """Cases whose retention review date is on or before ``on`` (default today)."""
+        day = on or self._clock().astimezone().date()
+        now = self._clock()
+        hits = []
+        for record in self._index.records.values():
+            review = parse_date(record.core.get("review_on"))
+            if review is not None and review <= day:
+                hits.append((review, record))
+        hits.sort(key=lambda pair: (pair[0], pair[1].case_id))
+        return [record.summary(now) for _, record in hits]
+
+    def _record(self, case_id: str) -> CaseRecord:
+        raise NotImplementedError

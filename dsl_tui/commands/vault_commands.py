@@ -1,0 +1,157 @@
+"""``dsl-tui init | verify | passwd | users | backup | restore``: the vault from the command line.
+
+With ``--passphrase-stdin`` passphrases are read one a line, in the order they are needed: the
+vault's first, then a new passphrase; a new passphrase may be followed by a confirming line, which
+must match (``init``: one line, or two that match).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dsl_tui import cli
+from dsl_tui.errors import UsageError
+from dsl_tui.vault import Vault
+
+
+def _new_passphrase(args: argparse.Namespace, prompt: str) -> str:
+    """A new passphrase: twice at a terminal; one line (or two that match) from stdin."""
+    first = cli.read_passphrase(args, prompt)
+    if args.passphrase_stdin and not cli.more_stdin_lines():
+        return first
+    if cli.read_passphrase(args, "Again: ") != first:
+        raise UsageError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def _open(args: argparse.Namespace) -> Vault:
+    path = cli.vault_path(args)
+    if not path.is_file():
+        return Vault.open(path, "")  # raises VaultMissing before asking for anything
+    return Vault.open(path, cli.read_passphrase(args, "Vault passphrase: "))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a vault with its first user."""
+    path = cli.vault_path(args)
+    if path.exists():
+        from dsl_tui.errors import VaultExists
+
+        raise VaultExists("A vault already exists at this path; open it instead.")
+    passphrase = _new_passphrase(args, f"New passphrase for {args.user}: ")
+    with Vault.create(path, args.user, passphrase, role=args.role) as vault:
+        print(f"Created a vault for {vault.user} ({vault.role}) at {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Decrypt and authenticate everything, then check the audit chain if there is one."""
+    with _open(args) as vault:
+        if vault.rollback_warning:
+            print(f"dsl-tui: warning: {vault.rollback_warning}", file=sys.stderr)
+        problems = vault.verify()
+        try:
+            from dsl_tui.audit import verify_chain
+        except ImportError:
+            verify_chain = None
+        if verify_chain is not None:
+            problems.extend(verify_chain(vault.db))
+        generation = vault.generation
+    for problem in problems:
+        print(f"dsl-tui: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"The vault is sound (save {generation}).")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Change the passphrase of the user who unlocks."""
+    with _open(args) as vault:
+        vault.change_passphrase(_new_passphrase(args, "New passphrase: "))
+        print(f"Changed the passphrase of {vault.user}.", file=sys.stderr)
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Give another user (a deputy DSL) their own key."""
+    with _open(args) as vault:
+        vault.add_user(args.name, _new_passphrase(args, f"Passphrase for {args.name}: "),
+                       role=args.role)
+        print(f"Added {args.name} ({args.role}).", file=sys.stderr)
+    return 0
+
+
+def cmd_users_remove(args: argparse.Namespace) -> int:
+    """Remove a user's key and re-encrypt everything with a new data key."""
+    with _open(args) as vault:
+        vault.remove_user(args.name)
+        print(f"Removed {args.name}; the vault now uses a new key.", file=sys.stderr)
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    """Everyone who has a key, one a line: name, role, date added."""
+    with _open(args) as vault:
+        for user in vault.users():
+            added = user.added_at.date().isoformat() if user.added_at else ""
+            print(f"{user.name}\t{user.role}\t{added}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write an encrypted backup and print its path."""
+    with _open(args) as vault:
+        print(vault.backup())
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup back as the vault (the one replaced is kept in the backups folder)."""
+    path = cli.vault_path(args)
+    folder = Vault.restore(path, args.file, cli.read_passphrase(args, "Backup's passphrase: "))
+    print(f"Restored the backup; the vault it replaced is kept in {folder}.", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the vault subcommands."""
+    p = subparsers.add_parser("init", help="create a vault without the TUI")
+    cli.add_common(p)
+    p.add_argument("--user", required=True, help="your name, as colleagues know you")
+    p.add_argument("--role", default="DSL", help="your role (default: DSL)")
+    p.set_defaults(func=cmd_init)
+
+    p = subparsers.add_parser("verify", help="decrypt and check the vault and the audit chain")
+    cli.add_common(p)
+    p.set_defaults(func=cmd_verify)
+
+    p = subparsers.add_parser("passwd", help="change your passphrase")
+    cli.add_common(p)
+    p.set_defaults(func=cmd_passwd)
+
+    p = subparsers.add_parser("users", help="who has a key: add, remove, list")
+    users = p.add_subparsers(dest="users_command", metavar="ACTION", parser_class=type(p))
+    users.required = True
+    q = users.add_parser("add", help="give a deputy DSL their own key")
+    cli.add_common(q)
+    q.add_argument("name")
+    q.add_argument("--role", default="deputy DSL", help="their role (default: deputy DSL)")
+    q.set_defaults(func=cmd_users_add)
+    q = users.add_parser("remove", help="remove a user and rotate the data key")
+    cli.add_common(q)
+    q.add_argument("name")
+    q.set_defaults(func=cmd_users_remove)
+    q = users.add_parser("list", help="list everyone who has a key")
+    cli.add_common(q)
+    q.set_defaults(func=cmd_users_list)
+
+    p = subparsers.add_parser("backup", help="write an encrypted backup; prints its path")
+    cli.add_common(p)
+    p.set_defaults(func=cmd_backup)
+
+    p = subparsers.add_parser("restore", help="put a backup back as the vault")
+    cli.add_common(p)
+    p.add_argument("file", help="the backup file")
+    p.set_defaults(func=cmd_restore)

@@ -1,0 +1,192 @@
+"""Making a case file: gather cases, redact if asked, render, zip, encrypt, write atomically, audit."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from dsl_tui import __version__
+from dsl_tui.errors import UsageError, VaultTampered
+from dsl_tui.export import bridge, casefile_json, package
+from dsl_tui.export.casefile_html import render_html
+from dsl_tui.export.importer import HTML_NAME, JSON_NAME
+from dsl_tui.export.redact import redact_document
+from dsl_tui.model import Case
+
+_PASSPHRASE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: the file, its cases, and the receipt code the receiver will read back."""
+
+    path: Path
+    case_ids: tuple[str, ...]
+    receipt_code: str
+    sha256: str
+    size: int
+    files: tuple[str, ...] = field(default_factory=tuple)
+    redacted: bool = False
+    transfer_to: str = ""
+    evidence_left_out: int = 0
+
+
+def generate_passphrase() -> str:
+    """A random passphrase (about 124 bits) in five groups a person can read out: "ab3k7-...".
+
+    Printed once by ``export --generate-passphrase``; never stored.
+    """
+    groups = ["".join(secrets.choice(_PASSPHRASE_ALPHABET) for _ in range(5)) for _ in range(5)]
+    return "-".join(groups)
+
+
+def _safe_part(text: str) -> str:
+    """Characters of a case or evidence id safe for a zip path."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:60].lstrip(".") or "x"
+
+
+def _evidence_path(case: Case, item_id: str, filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    ext = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".bin"
+    return f"evidence/{_safe_part(case.id)}-{_safe_part(item_id)}{ext}"
+
+
+def build_document(
+    casebook: Any,
+    cases: Sequence[Case],
+    *,
+    now: datetime,
+    transfer_to: str = "",
+    include_evidence: bool = True,
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The unredacted case-file document and its evidence files (zip path -> bytes)."""
+    records = []
+    clauses: dict[str, str] = {}
+    evidence: dict[str, bytes] = {}
+    listed = []
+    for case in cases:
+        records.append(casefile_json.case_record(case, bridge.chronology(casebook, case.id)))
+        for clause in {case.clause, *(s.clause for s in case.steps)}:
+            text = bridge.clause_text(casebook, clause)
+            if text:
+                clauses[clause] = text
+        if not include_evidence:
+            continue
+        for item in case.evidence:
+            if not item.blob_id:
+                continue
+            data = bridge.evidence_bytes(casebook, case.id, item)
+            digest = hashlib.sha256(data).hexdigest()
+            if item.sha256 and digest != item.sha256:
+                raise VaultTampered(
+                    "An evidence file no longer matches its recorded SHA-256; nothing was exported."
+                )
+            path = _evidence_path(case, item.id, item.filename)
+            evidence[path] = data
+            listed.append({"case_id": case.id, "evidence_id": item.id, "path": path,
+                           "sha256": digest})
+    schools = {c.school for c in cases}
+    document: dict[str, Any] = {
+        "format": casefile_json.FORMAT_NAME,
+        "schema_version": casefile_json.SCHEMA_VERSION,
+        "app_version": __version__,
+        "exported_at": casefile_json.to_jsonable(now),
+        "exported_by": str(getattr(casebook, "user", "")),
+        "purpose": "transfer" if transfer_to else "senior management",
+        "from_school": bridge.school_name(casebook, schools.pop()) if len(schools) == 1 else "",
+        "transfer_to": transfer_to,
+        "redaction": {"pupils": False, "staff": False},
+        "clauses": dict(sorted(clauses.items())),
+        "cases": records,
+        "evidence_files": listed,
+    }
+    return document, evidence
+
+
+def export_cases(
+    casebook: Any,
+    case_ids: Sequence[str],
+    out: Path,
+    *,
+    recipients: Sequence[str] = (),
+    passphrase: str | None = None,
+    redact_pupils: bool = False,
+    redact_staff: bool = False,
+    include_evidence: bool = True,
+    transfer_to: str = "",
+    now: datetime | None = None,
+) -> ExportResult:
+    """Write an encrypted case file of ``case_ids`` to ``out`` and audit an "export" per case.
+
+    Nothing in clear reaches the disk. With ``transfer_to`` the file is a transfer pack: it must
+    not be redacted, and each case is marked transferred, awaiting the receiver's receipt code.
+    """
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        raise UsageError("Name at least one case to export.")
+    if bool(recipients) == bool(passphrase):
+        raise UsageError("Give either --recipient keys or a passphrase.")
+    redacting = redact_pupils or redact_staff
+    if transfer_to and redacting:
+        raise UsageError("A transfer pack must be complete; it cannot be redacted.")
+    for recipient in recipients:
+        package.parse_recipient(recipient)  # refuse a bad key before any work
+    moment = now or datetime.now(timezone.utc)
+    cases = [bridge.case(casebook, case_id) for case_id in ids]
+    with_files = include_evidence and not redacting
+    document, evidence = build_document(
+        casebook, cases, now=moment, transfer_to=transfer_to, include_evidence=with_files
+    )
+    if redacting:
+        document = redact_document(document, pupils=redact_pupils, staff=redact_staff)
+    files = {
+        HTML_NAME: render_html(document).encode("utf-8"),
+        JSON_NAME: casefile_json.dumps(document),
+        **evidence,
+    }
+    payload = package.build_zip(files, moment)
+    ciphertext = package.encrypt(payload, recipients=recipients, passphrase=passphrase)
+    del payload, files
+    package.write_atomic(out, ciphertext)
+    code = package.receipt_code(ciphertext)
+    detail = "transfer pack" if transfer_to else ("redacted case file" if redacting else "case file")
+    for case in cases:
+        bridge.audit(casebook, "export", case.id, detail)
+    if transfer_to:
+        from dsl_tui.export.transfers import record_transfer
+
+        for case in cases:
+            record_transfer(casebook, case.id, transfer_to, code, moment)
+    blobs_total = sum(1 for c in cases for e in c.evidence if e.blob_id)
+    return ExportResult(
+        path=out,
+        case_ids=tuple(ids),
+        receipt_code=code,
+        sha256=hashlib.sha256(ciphertext).hexdigest(),
+        size=len(ciphertext),
+        files=tuple(sorted([*(HTML_NAME, JSON_NAME, package.MANIFEST), *evidence])),
+        redacted=redacting,
+        transfer_to=transfer_to,
+        evidence_left_out=blobs_total - len(evidence),
+    )
+
+
+def cases_of_person(casebook: Any, name: str) -> list[str]:
+    """Ids of every case naming a person called ``name`` (case and spacing ignored)."""
+    wanted = " ".join(name.split()).casefold()
+    if not wanted:
+        raise UsageError("Give the person's name.")
+    found = []
+    search = getattr(casebook, "search", None)
+    candidates = [s.id for s in search(name, status="all")] if search else casebook.case_ids()
+    for case_id in candidates:
+        case = bridge.case(casebook, case_id)
+        if any(" ".join(p.name.split()).casefold() == wanted for p in case.people):
+            found.append(case_id)
+    return sorted(found)

@@ -1,0 +1,211 @@
+"""Reading a case file as a hostile file: every check passes before anything is used or written.
+
+Checks, in order: the age file's size; decryption (wrong key -> exit 3, damage -> exit 5); the zip
+itself (entry count, names that escape or are absolute, symlinks, duplicates, encrypted entries,
+sizes and compression ratio, counted while inflating rather than trusted from headers); the
+manifest (every file listed once, every hash right, nothing extra); the JSON schema; and the
+evidence files against the SHA-256 each evidence record carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dsl_tui.errors import ExportError, VaultTampered
+from dsl_tui.export import casefile_json, keys, package
+from dsl_tui.export.package import MANIFEST
+from dsl_tui.model import Case, ChronologyEntry
+
+JSON_NAME = "case-file.json"
+HTML_NAME = "case-file.html"
+_EVIDENCE_NAME = re.compile(r"^evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
+_MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a case file may hold; beyond these it is refused as a possible zip bomb."""
+
+    max_file_bytes: int = 256 * 2**20
+    max_total_bytes: int = 512 * 2**20
+    max_entries: int = 2_000
+    max_json_bytes: int = 64 * 2**20
+    max_ratio: int = 100
+    ratio_floor_bytes: int = 2**20  # smaller entries may compress as well as they like
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class HostileFile(ExportError):
+    """The case file's contents break a safety rule (exit 5: do not trust it)."""
+
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A decrypted, fully checked case file, held in memory only."""
+
+    document: dict[str, Any]
+    cases: tuple[tuple[Case, tuple[ChronologyEntry, ...]], ...]
+    html: str
+    evidence: dict[str, bytes] = field(default_factory=dict)  # zip path -> bytes
+    receipt_code: str = ""
+    sha256: str = ""
+    encrypted_with: str = ""  # "passphrase" or "age key"
+
+    @property
+    def redacted(self) -> bool:
+        """True when names were replaced by initials in this file."""
+        red = self.document.get("redaction", {})
+        return bool(red.get("pupils") or red.get("staff"))
+
+
+def _check_name(info: zipfile.ZipInfo, seen: set[str]) -> None:
+    """Refuse names that escape, are absolute, are links or directories, or repeat."""
+    name = info.filename
+    if "\x00" in name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise HostileFile("The case file holds an absolute path; it was refused.")
+    parts = name.split("/")
+    if ".." in parts:
+        raise HostileFile("The case file holds a path that escapes its folder; it was refused.")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise HostileFile("The case file holds a symbolic link; it was refused.")
+    if info.is_dir():
+        raise HostileFile("The case file holds an unexpected folder entry; it was refused.")
+    if info.flag_bits & 0x1:
+        raise HostileFile("The case file holds an encrypted zip entry; it was refused.")
+    folded = name.casefold()
+    if folded in seen:
+        raise HostileFile("The case file holds two files with the same name; it was refused.")
+    seen.add(folded)
+    if name not in (JSON_NAME, HTML_NAME, MANIFEST) and not _EVIDENCE_NAME.match(name):
+        raise HostileFile("The case file holds a file it should not; it was refused.")
+
+
+def read_zip(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes]:
+    """Every file of the payload zip, after the structural and size checks."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise VaultTampered("The case file's contents are not a readable zip; do not trust it.") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_entries:
+            raise HostileFile("The case file holds too many files; it was refused.")
+        seen: set[str] = set()
+        declared = 0
+        for info in infos:
+            _check_name(info, seen)
+            declared += info.file_size
+            big = info.file_size > limits.ratio_floor_bytes
+            if big and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise HostileFile("The case file is compressed suspiciously well (a zip bomb?).")
+        if declared > limits.max_total_bytes:
+            raise HostileFile("The case file would unpack to more than the size limit.")
+        files: dict[str, bytes] = {}
+        total = 0
+        for info in infos:
+            chunks = []
+            size = 0
+            try:
+                with archive.open(info) as handle:
+                    while chunk := handle.read(1 << 16):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > info.file_size or total > limits.max_total_bytes:
+                            raise HostileFile("The case file unpacks to more than it declares.")
+                        if size > limits.ratio_floor_bytes and size > limits.max_ratio * max(
+                            info.compress_size, 1
+                        ):
+                            raise HostileFile(
+                                "The case file is compressed suspiciously well (a zip bomb?)."
+                            )
+                        chunks.append(chunk)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+                raise VaultTampered("A file inside the case file is damaged; do not trust it.") from None
+            files[info.filename] = b"".join(chunks)
+    return files
+
+
+def check_manifest(files: dict[str, bytes]) -> None:
+    """Every file but the manifest is listed once with the right SHA-256; nothing else is listed."""
+    raw = files.get(MANIFEST)
+    if raw is None:
+        raise VaultTampered("The case file has no manifest; do not trust it.")
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise VaultTampered("The case file's manifest is damaged; do not trust it.") from None
+    listed: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        match = _MANIFEST_LINE.match(line)
+        if not match or match.group(2) in listed:
+            raise VaultTampered("The case file's manifest is damaged; do not trust it.")
+        listed[match.group(2)] = match.group(1)
+    others = {name for name in files if name != MANIFEST}
+    if set(listed) != others:
+        raise VaultTampered("The case file's manifest does not match its contents; do not trust it.")
+    for name in others:
+        if hashlib.sha256(files[name]).hexdigest() != listed[name]:
+            raise VaultTampered(
+                "A file inside the case file does not match its manifest; do not trust it."
+            )
+
+
+def check_payload(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> CaseFile:
+    """Unpack and check a decrypted payload; a CaseFile when every check passes."""
+    files = read_zip(payload, limits)
+    check_manifest(files)
+    if JSON_NAME not in files or HTML_NAME not in files:
+        raise HostileFile("The case file is missing its case-file.json or case-file.html.")
+    if len(files[JSON_NAME]) > limits.max_json_bytes:
+        raise HostileFile("The case file's JSON is larger than the size limit.")
+    document = casefile_json.loads(files[JSON_NAME])
+    cases = casefile_json.validate(document)
+    evidence = {name: data for name, data in files.items() if name.startswith("evidence/")}
+    listed = {entry["path"]: entry for entry in document.get("evidence_files", [])}
+    if set(listed) != set(evidence):
+        raise VaultTampered("The case file's evidence list does not match its files.")
+    items = {(c.id, e.id): e for c, _ in cases for e in c.evidence}
+    for path, entry in listed.items():
+        item = items.get((entry["case_id"], entry["evidence_id"]))
+        digest = hashlib.sha256(evidence[path]).hexdigest()
+        if item is None or digest != entry["sha256"] or (item.sha256 and item.sha256 != digest):
+            raise VaultTampered("An evidence file does not match its recorded SHA-256.")
+    try:
+        html = files[HTML_NAME].decode("utf-8")
+    except UnicodeDecodeError:
+        raise HostileFile("The case file's HTML is not valid UTF-8.") from None
+    return CaseFile(document=document, cases=tuple(cases), html=html, evidence=evidence)
+
+
+def open_case_file(
+    path: Path,
+    *,
+    identity: Path | None = None,
+    passphrase: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> CaseFile:
+    """Read, decrypt and check a case file; raise WrongPassphrase (3) or VaultTampered (5)."""
+    ciphertext = package.read_limited(Path(path), limits.max_file_bytes)
+    identities = keys.load_identities(identity) if identity is not None else []
+    payload = package.decrypt(ciphertext, identities=identities, passphrase=passphrase)
+    checked = check_payload(payload, limits)
+    return replace(
+        checked,
+        receipt_code=package.receipt_code(ciphertext),
+        sha256=hashlib.sha256(ciphertext).hexdigest(),
+        encrypted_with="passphrase" if package.needs_passphrase(ciphertext) else "age key",
+    )

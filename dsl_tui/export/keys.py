@@ -1,0 +1,63 @@
+"""age X25519 key pairs for senior managers: make one (``keygen``) and read identity files.
+
+The identity file has the same layout as ``age-keygen`` writes, so either tool can use it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyrage
+
+from dsl_tui.errors import StorageError, UsageError
+
+#: Largest identity file read (a few keys and comments; anything bigger is not an identity file).
+MAX_IDENTITY_BYTES = 64 * 1024
+
+
+def keygen(out: Path) -> str:
+    """Write a new X25519 identity to ``out`` (mode 0600, never overwriting); return ``age1...``."""
+    identity = pyrage.x25519.Identity.generate()
+    public = str(identity.to_public())
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    text = f"# created: {created}\n# public key: {public}\n{identity}\n"
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError("A file already exists there; choose another name for the key.") from None
+    except OSError as err:
+        raise StorageError(f"The key file could not be written ({err.strerror}).") from None
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as err:
+        raise StorageError(f"The key file could not be written ({err.strerror}).") from None
+    return public
+
+
+def load_identities(path: Path) -> list[pyrage.x25519.Identity]:
+    """The X25519 identities in an age identity file (comment lines skipped)."""
+    try:
+        if path.stat().st_size > MAX_IDENTITY_BYTES:
+            raise UsageError("That file is too large to be an age identity file.")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("There is no identity file at that path.") from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise UsageError("That is not an age identity file.") from None
+    identities = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except Exception:  # noqa: BLE001 - pyrage's own error types; all mean "not a key"
+            raise UsageError("The identity file holds a line that is not an age secret key.") from None
+    if not identities:
+        raise UsageError("The identity file holds no age secret key.")
+    return identities

@@ -1,0 +1,137 @@
+"""Create, unlock and lock: what the app and the CLI use to get a casebook on a vault.
+
+Failed unlock attempts are counted in a small local state file (outside the vault, so they can be
+counted while it is locked), named by a hash of the vault's path and holding only the times of
+the attempts: no passphrase, no name. At the next successful unlock they are written to the
+vault's audit chain as "failed unlock" entries and the count is cleared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dsl_tui import paths
+from dsl_tui.casebook import Casebook
+from dsl_tui.errors import WrongPassphrase
+
+#: Most attempt times kept in the state file (the count goes on beyond it).
+_MAX_TIMES = 100
+
+
+def vault_exists(path: Path | str) -> bool:
+    """True when a vault file is at ``path``."""
+    return Path(path).expanduser().is_file()
+
+
+def _state_file(path: Path | str) -> Path:
+    key = hashlib.sha256(str(Path(path).expanduser().resolve()).encode("utf-8")).hexdigest()[:24]
+    return paths.state_dir() / f"unlock-{key}.json"
+
+
+def _read_attempts(path: Path | str) -> tuple[int, list[datetime]]:
+    try:
+        raw = json.loads(_state_file(path).read_text(encoding="utf-8"))
+        count = int(raw.get("count", 0))
+        times = [datetime.fromisoformat(t) for t in raw.get("times", [])]
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0, []
+    return max(count, len(times)), times
+
+
+def _write_attempts(path: Path | str, count: int, times: list[datetime]) -> None:
+    target = _state_file(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_suffix(f".{os.getpid()}.tmp")
+        data = {"count": count, "times": [t.isoformat() for t in times[-_MAX_TIMES:]]}
+        temp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temp, target)
+    except OSError:
+        pass  # counting attempts must never stop the DSL from working
+
+
+def _clear_attempts(path: Path | str) -> None:
+    try:
+        _state_file(path).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def failed_attempts(path: Path | str) -> int:
+    """Failed unlock attempts on this vault since its last successful unlock."""
+    return _read_attempts(path)[0]
+
+
+def unlock_delay(attempts: int) -> float:
+    """Seconds the UI should wait before the next try: nothing for 3 tries, then doubling to 30."""
+    if attempts < 3:
+        return 0.0
+    return float(min(30, 2 ** (attempts - 3)))
+
+
+def _open_casebook(vault: Any) -> Casebook:
+    """A casebook on an open vault (closing the vault if that fails, to free its lock)."""
+    try:
+        from dsl_tui.playbook import load_playbook
+
+        return Casebook(
+            vault.db, load_playbook(), vault.user, vault=vault, role=getattr(vault, "role", "")
+        )
+    except BaseException:
+        vault.close()
+        raise
+
+
+def create(path: Path | str, name: str, role: str, passphrase: str) -> Casebook:
+    """Create a new vault for ``name`` (its first user) and open a casebook on it."""
+    from dsl_tui.vault import Vault
+
+    vault = Vault.create(Path(path).expanduser(), name, passphrase, role=role)
+    casebook = _open_casebook(vault)
+    casebook.audit_event("create vault")
+    _clear_attempts(path)
+    return casebook
+
+
+def unlock(path: Path | str, passphrase: str) -> Casebook:
+    """Open the vault with a passphrase and return its casebook.
+
+    A wrong passphrase is counted (``WrongPassphrase.failed_attempts`` carries the count so the
+    UI can show it and wait ``unlock_delay(count)``) and audited at the next successful unlock;
+    ``casebook.failed_unlocks`` then says how many there were.
+    """
+    from dsl_tui.vault import Vault
+
+    try:
+        vault = Vault.open(Path(path).expanduser(), passphrase)
+    except WrongPassphrase as err:
+        count, times = _read_attempts(path)
+        times.append(datetime.now(UTC))
+        _write_attempts(path, count + 1, times)
+        err.failed_attempts = count + 1  # type: ignore[attr-defined]
+        raise
+    casebook = _open_casebook(vault)
+    count, times = _read_attempts(path)
+    # Attempts beyond the kept times are recorded at the unlock time.
+    times = times + [datetime.now(UTC)] * max(0, count - len(times))
+    try:
+        casebook.record_unlock(times)
+    except BaseException:
+        casebook.lock()
+        raise
+    _clear_attempts(path)
+    return casebook
+
+
+def lock(casebook: Casebook) -> None:
+    """Audit the lock, then close the vault: keys forgotten, single-writer lock released."""
+    try:
+        if casebook.vault is not None:
+            casebook.audit_event("lock")
+    finally:
+        casebook.lock()

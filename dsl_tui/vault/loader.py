@@ -1,0 +1,119 @@
+"""Reading a vault file: check the header, find the slot the passphrase opens, decrypt, replay.
+
+Pure functions over bytes (no lock, no writes), shared by open, verify, restore and the search for
+the newest good backup.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dsl_tui.errors import VaultTampered, WrongPassphrase
+from dsl_tui.vault.header import Header, SnapshotFile, open_body, parse_snapshot, unwrap_slot
+from dsl_tui.vault.journal import JournalScan, read_records
+from dsl_tui.vault.kdf import KdfParams, derive_key
+from dsl_tui.vault.storage import Tables, apply_ops
+
+#: Derived key-encryption keys by (salt, params): a backup with the same slot costs no extra KDF.
+KekCache = dict[tuple[bytes, KdfParams], bytes]
+
+
+@dataclass
+class Loaded:
+    """A decrypted, authenticated vault file."""
+
+    header: Header
+    data_key: bytes
+    slot_id: str
+    meta: dict[str, Any]
+    tables: Tables
+    generation: int
+    records: int
+    snapshot_end: int
+    journal_end: int
+    last_hash: bytes
+    torn_tail: bool
+
+
+def unlock_key(header: Header, passphrase: str, preferred: str | None = None,
+               kek_cache: KekCache | None = None) -> tuple[bytes, str]:
+    """(data key, slot id) for the first slot ``passphrase`` opens; one KDF run per slot tried."""
+    slots = sorted(header.slots, key=lambda s: s.slot_id != preferred)
+    for slot in slots:
+        cache_key = (slot.salt, header.kdf)
+        kek = kek_cache.get(cache_key) if kek_cache is not None else None
+        if kek is None:
+            kek = derive_key(passphrase, slot.salt, header.kdf)
+            if kek_cache is not None:
+                kek_cache[cache_key] = kek
+        key = unwrap_slot(header, slot, kek)
+        if key is not None:
+            return key, slot.slot_id
+    raise WrongPassphrase("That passphrase does not open this vault.")
+
+
+def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
+    bad = VaultTampered("The vault's contents are not in the expected form (damaged).")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise bad from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) \
+            or not isinstance(doc.get("tables"), dict):
+        raise bad
+    tables = doc["tables"]
+    if not all(isinstance(t, dict) for t in tables.values()):
+        raise bad
+    return doc["meta"], tables
+
+
+def keyring(meta: dict[str, Any], header: Header, data_key: bytes) -> dict[str, bytes]:
+    """Every data key by id: the active one and older ones kept for not-yet-resealed blobs."""
+    keys = {kid: base64.b64decode(k) for kid, k in meta.get("old_keys", {}).items()}
+    keys[header.key_id] = data_key
+    return keys
+
+
+def load(raw: bytes, passphrase: str | None, preferred: str | None = None,
+         kek_cache: KekCache | None = None, *, data_key: bytes | None = None) -> Loaded:
+    """Decrypt and authenticate a whole vault file (VaultTampered / WrongPassphrase).
+
+    With ``data_key`` (a session re-checking its own file) no slot is unlocked.
+    """
+    snap: SnapshotFile = parse_snapshot(raw)
+    header = snap.header
+    if data_key is None:
+        data_key, slot_id = unlock_key(header, passphrase or "", preferred, kek_cache)
+    else:
+        slot_id = ""
+    meta, tables = _document(open_body(snap, data_key))
+    aead = AESGCM(data_key)
+    scan = JournalScan(snap.journal_start, snap.chain_seed)
+    records = 0
+    for record in read_records(aead, bytes.fromhex(header.vault_id), raw, snap.journal_start,
+                               header.generation + 1, snap.chain_seed, scan):
+        try:
+            ops = json.loads(record.plaintext)
+            apply_ops(tables, ops)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise VaultTampered("A record in the vault's journal is not in the expected form.") \
+                from None
+        records += 1
+    return Loaded(
+        header=header,
+        data_key=data_key,
+        slot_id=slot_id,
+        meta=meta,
+        tables=tables,
+        generation=header.generation + records,
+        records=records,
+        snapshot_end=snap.journal_start,
+        journal_end=scan.good_end,
+        last_hash=scan.last_hash,
+        torn_tail=scan.torn_tail,
+    )

@@ -1,0 +1,54 @@
+"""Small local state outside the vault (never secret): the last slot that opened each vault and the
+highest generation this OS user has seen, to try the right slot first and to warn of a rollback.
+
+Keyed by the vault's random id. Losing this file costs one extra KDF run and one missed warning.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dsl_tui import paths
+from dsl_tui.errors import StorageError
+from dsl_tui.vault.atomic import make_private_dir, write_atomic
+
+_FILE = "vaults.json"
+
+
+def _path() -> Path:
+    return paths.state_dir() / _FILE
+
+
+def _load() -> dict[str, Any]:
+    try:
+        data = json.loads(_path().read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remembered(vault_id: str) -> dict[str, Any]:
+    """What this OS user remembers of the vault (``last_slot``, ``last_generation``)."""
+    entry = _load().get(vault_id)
+    return entry if isinstance(entry, dict) else {}
+
+
+def remember(vault_id: str, *, slot_id: str | None = None, generation: int | None = None,
+             reset_generation: bool = False) -> None:
+    """Record the slot that opened the vault and the generation seen (the highest, unless reset)."""
+    data = _load()
+    entry = data.get(vault_id) if isinstance(data.get(vault_id), dict) else {}
+    if slot_id is not None:
+        entry["last_slot"] = slot_id
+    if generation is not None:
+        old = entry.get("last_generation")
+        if reset_generation or not isinstance(old, int) or generation > old:
+            entry["last_generation"] = generation
+    data[vault_id] = entry
+    try:
+        make_private_dir(_path().parent)
+        write_atomic(_path(), [json.dumps(data, sort_keys=True).encode("utf-8")])
+    except StorageError:
+        pass  # local hints only: never fail a vault operation over them

@@ -1,0 +1,450 @@
+"""The vault: an encrypted TinyDB in one file, opened by any of its users' passphrases.
+
+``Vault.open`` takes the single-writer lock, reads the file once, unlocks a key slot, decrypts the
+snapshot and replays the journal; from then on ``vault.db`` (a TinyDB) reads from memory and each
+change appends one sealed record. The journal is folded into a new snapshot (atomic replace) when it
+grows, when users or passphrases change, and on close. See docs/storage.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dsl_tui.errors import (
+    NotFound,
+    StorageError,
+    UsageError,
+    VaultExists,
+    VaultMissing,
+    VaultTampered,
+    WeakPassphrase,
+    WrongPassphrase,
+)
+from dsl_tui.vault import backups, blobs, state
+from dsl_tui.vault.atomic import append_at, make_private_dir, read_file, storage_error, write_atomic
+from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, parse_snapshot
+from dsl_tui.vault.journal import seal_record
+from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
+from dsl_tui.vault.loader import KekCache, Loaded, keyring, load
+from dsl_tui.vault.lock import VaultLock
+from dsl_tui.vault.passphrase import check_passphrase
+from dsl_tui.vault.storage import VaultDB, VaultStorage
+from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
+
+
+@dataclass(frozen=True)
+class CompactionPolicy:
+    """When the journal is folded into a new snapshot.
+
+    Soft limits apply on close (and :meth:`Vault.compact` when idle); hard limits apply during a
+    save, which then pays for one full rewrite. Sizes are journal bytes; ratios are of the snapshot.
+    """
+
+    soft_min_bytes: int = 256 << 10
+    soft_ratio: float = 0.05
+    hard_min_bytes: int = 16 << 20
+    hard_ratio: float = 1.0
+    hard_records: int = 100_000
+
+    def due(self, journal: int, snapshot: int, records: int, *, hard: bool) -> bool:
+        """Whether a journal of ``journal`` bytes / ``records`` records should be compacted."""
+        if records == 0:
+            return False
+        if hard:
+            return records >= self.hard_records or journal >= max(
+                self.hard_min_bytes, self.hard_ratio * snapshot)
+        return journal >= max(self.soft_min_bytes, self.soft_ratio * snapshot)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _missing(path: Path) -> VaultMissing:
+    return VaultMissing("No vault at this path: run dsl-tui init.")
+
+
+class Vault:
+    """An open, unlocked vault. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
+
+    policy = CompactionPolicy()
+
+    def __init__(self, path: Path, loaded: Loaded, lock: VaultLock) -> None:
+        self.path = path
+        self._lock = lock
+        self._header: Header = loaded.header
+        self._data_key = loaded.data_key
+        self._aead = AESGCM(loaded.data_key)
+        self._meta: dict[str, Any] = loaded.meta
+        self.slot_id = loaded.slot_id
+        self.generation = loaded.generation
+        self._records = loaded.records
+        self._snapshot_end = loaded.snapshot_end
+        self._journal_end = loaded.journal_end
+        self._last_hash = loaded.last_hash
+        #: True when open dropped a torn last journal record (a crash mid-save).
+        self.torn_tail_dropped = loaded.torn_tail
+        #: A sentence when this vault is older than one this OS user opened before, else None.
+        self.rollback_warning: str | None = None
+        self._storage = VaultStorage(loaded.tables, self._append, self._after_commit)
+        self.db = VaultDB(self._storage)
+
+    # ----- identity
+    @property
+    def vault_id(self) -> str:
+        """The vault's random id (clear in the header; names no one)."""
+        return self._header.vault_id
+
+    @property
+    def user(self) -> str:
+        """The name of the user whose slot opened the vault."""
+        return str(self._meta["users"].get(self.slot_id, {}).get("name", "unknown"))
+
+    @property
+    def role(self) -> str:
+        """The role of the user whose slot opened the vault."""
+        return str(self._meta["users"].get(self.slot_id, {}).get("role", ""))
+
+    @property
+    def closed(self) -> bool:
+        """Whether the vault has been closed (keys forgotten)."""
+        return not self._lock.held
+
+    # ----- create and open
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], user: str, passphrase: str, role: str = "DSL",
+               kdf: KdfParams | None = None) -> Vault:
+        """A new vault with one user; refuses weak passphrases and an existing vault."""
+        path = Path(path)
+        check_name(user, "name")
+        check_name(role, "role")
+        reason = check_passphrase(passphrase)
+        if reason:
+            raise WeakPassphrase(reason)
+        if path.exists():
+            raise VaultExists("A vault already exists at this path; open it instead.")
+        params = (kdf or KdfParams.for_new_vault())
+        try:
+            params.checked()
+        except VaultTampered:
+            raise UsageError("Those key settings are outside the allowed range.") from None
+        make_private_dir(path.parent)
+        lock = VaultLock(path)
+        lock.acquire()
+        try:
+            if path.exists():
+                raise VaultExists("A vault already exists at this path; open it instead.")
+            data_key = os.urandom(KEY_BYTES)
+            header = Header(new_id(16), new_id(16), 1, params, new_id(8), ())
+            slot = make_slot(header, passphrase, data_key)
+            header = header.with_slots((slot,))
+            meta = {"users": {slot.slot_id: {"name": user.strip(), "role": role.strip(),
+                                             "added_at": _now()}}, "old_keys": {}}
+            body = json.dumps({"meta": meta, "tables": {}}).encode("ascii")
+            data = encode_snapshot(header, data_key, body)
+            write_atomic(path, [data], doing="create the vault")
+            loaded = load(data, None, data_key=data_key)
+            loaded.slot_id = slot.slot_id
+        except BaseException:
+            lock.release()
+            raise
+        vault = cls(path, loaded, lock)
+        state.remember(header.vault_id, slot_id=slot.slot_id, generation=vault.generation)
+        vault._backup_quietly(data)
+        return vault
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
+        """Unlock the vault at ``path`` and take its single-writer lock."""
+        path = Path(path)
+        if not path.is_file():
+            raise _missing(path)
+        lock = VaultLock(path)
+        lock.acquire()
+        try:
+            raw = _read(path)
+            kek_cache: KekCache = {}
+            try:
+                preferred = state.remembered(parse_snapshot(raw).header.vault_id).get("last_slot")
+                loaded = load(raw, passphrase, preferred, kek_cache)
+            except VaultTampered as err:
+                raise VaultTampered(_tamper_message(path, passphrase, kek_cache, err)) from None
+        except BaseException:
+            lock.release()
+            raise
+        vault = cls(path, loaded, lock)
+        seen = state.remembered(vault.vault_id).get("last_generation")
+        if isinstance(seen, int) and vault.generation < seen:
+            vault.rollback_warning = (
+                f"This vault is older than one opened here before (save {vault.generation}, "
+                f"last seen {seen}): it may have been restored or rolled back."
+            )
+        state.remember(vault.vault_id, slot_id=vault.slot_id, generation=vault.generation)
+        if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
+            vault._backup_quietly(raw[: vault._journal_end])
+        return vault
+
+    @staticmethod
+    def restore(path: str | os.PathLike[str], backup_file: str | os.PathLike[str],
+                passphrase: str) -> Path:
+        """Put a backup back as the vault (after it decrypts with ``passphrase``).
+
+        The vault being replaced is kept in the backups folder first; returns that copy's path's
+        folder. VaultTampered / WrongPassphrase if the backup does not open.
+        """
+        path, source = Path(path), Path(backup_file)
+        if not source.is_file():
+            raise NotFound("No backup file at that path.")
+        raw = _read(source)
+        try:
+            loaded = load(raw, passphrase)
+        except VaultTampered:
+            raise VaultTampered("That backup failed its integrity check; nothing was restored.") \
+                from None
+        make_private_dir(path.parent)
+        lock = VaultLock(path)
+        lock.acquire()
+        try:
+            if path.is_file():
+                backups.keep_before_restore(path, _read(path))
+            write_atomic(path, [raw[: loaded.journal_end]], doing="restore the backup")
+        finally:
+            lock.release()
+        state.remember(loaded.header.vault_id, slot_id=loaded.slot_id,
+                       generation=loaded.generation, reset_generation=True)
+        return backups.backups_dir(path)
+
+    # ----- saving
+    def _append(self, payload: bytes) -> None:
+        """Seal ``payload`` as the next journal record and make it durable."""
+        generation = self.generation + 1
+        try:
+            record, digest = seal_record(self._aead, bytes.fromhex(self.vault_id), generation,
+                                         self._last_hash, payload)
+        except ValueError:
+            raise StorageError("That change is too large to save in one go.") from None
+        try:
+            append_at(self.path, self._journal_end, record)
+        except OSError as err:
+            raise storage_error(err) from None
+        self._journal_end += len(record)
+        self._last_hash = digest
+        self._records += 1
+        self.generation = generation
+
+    def _after_commit(self) -> None:
+        if self.policy.due(self._journal_end - self._snapshot_end, self._snapshot_end,
+                           self._records, hard=True):
+            try:
+                self._rewrite(self._header, self._data_key, self._meta)
+            except StorageError:
+                pass  # the save itself is durable in the journal; compaction retries later
+
+    def compact(self) -> bool:
+        """Fold the journal into a new snapshot if it has grown (e.g. when the app is idle)."""
+        if self.policy.due(self._journal_end - self._snapshot_end, self._snapshot_end,
+                           self._records, hard=False):
+            self._rewrite(self._header, self._data_key, self._meta)
+            return True
+        return False
+
+    def _rewrite(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
+        """Write a new snapshot of everything (atomic); memory changes only after it succeeds."""
+        tables = self._storage.tables_view()
+        header = replace(header, snapshot_id=new_id(16), generation=self.generation + 1)
+        body = json.dumps({"meta": meta, "tables": tables}, separators=(",", ":"))
+        data = encode_snapshot(header, data_key, body.encode("ascii"))
+        write_atomic(self.path, [data])
+        self._header, self._meta = header, meta
+        if data_key is not self._data_key:
+            self._data_key, self._aead = data_key, AESGCM(data_key)
+        self.generation = header.generation
+        self._records = 0
+        self._snapshot_end = self._journal_end = len(data)
+        self._last_hash = parse_snapshot(data).chain_seed
+        state.remember(self.vault_id, generation=self.generation)
+        self._backup_quietly(data)
+
+    def _backup_quietly(self, data: bytes) -> None:
+        try:
+            backups.write_backup(self.path, data, self.generation, self._header.snapshot_id)
+        except StorageError:
+            pass  # a full disk must not stop the DSL working; verify reports missing backups
+
+    def backup(self) -> Path:
+        """An encrypted copy of the vault as it is now, in the backups folder; returns its path."""
+        self._check_open()
+        data = _read(self.path)[: self._journal_end]
+        return backups.write_backup(self.path, data, self.generation, self._header.snapshot_id)
+
+    # ----- users and passphrases
+    def users(self) -> list[SlotUser]:
+        """Everyone with a key slot, in slot order."""
+        self._check_open()
+        return users_of(self._header, self._meta)
+
+    def _slot_of(self, name: str) -> str:
+        for user in self.users():
+            if user.name.casefold() == name.strip().casefold():
+                return user.slot_id
+        raise NotFound("No user with that name has a key to this vault.")
+
+    def add_user(self, name: str, passphrase: str, role: str = "deputy DSL") -> None:
+        """Give ``name`` their own key slot (their passphrase; no data is re-encrypted)."""
+        check_name(name, "name")
+        check_name(role, "role")
+        reason = check_passphrase(passphrase)
+        if reason:
+            raise WeakPassphrase(reason)
+        if any(u.name.casefold() == name.strip().casefold() for u in self.users()):
+            raise UsageError("A user with that name already has a key; choose another name.")
+        slot = make_slot(self._header, passphrase, self._data_key)
+        meta = json.loads(json.dumps(self._meta))
+        meta["users"][slot.slot_id] = {"name": name.strip(), "role": role.strip(),
+                                       "added_at": _now()}
+        self._rewrite(self._header.with_slots((*self._header.slots, slot)), self._data_key, meta)
+
+    def change_passphrase(self, new_passphrase: str, name: str | None = None) -> None:
+        """Rewrap one slot (yours, or ``name``'s) for a new passphrase."""
+        reason = check_passphrase(new_passphrase)
+        if reason:
+            raise WeakPassphrase(reason)
+        slot_id = self.slot_id if name is None else self._slot_of(name)
+        slot = make_slot(self._header, new_passphrase, self._data_key, slot_id=slot_id)
+        slots = tuple(slot if s.slot_id == slot_id else s for s in self._header.slots)
+        self._rewrite(self._header.with_slots(slots), self._data_key, self._meta)
+
+    def remove_user(self, name: str) -> None:
+        """Remove ``name``'s slot and rotate the data key: everything is re-encrypted."""
+        slot_id = self._slot_of(name)
+        if len(self._header.slots) == 1:
+            raise UsageError("You cannot remove the last user: nobody could open the vault.")
+        if slot_id == self.slot_id:
+            raise UsageError("You cannot remove yourself; ask another user to remove you.")
+        new_key = os.urandom(KEY_BYTES)
+        header = rotate_key_header(self._header, slot_id, new_key)
+        meta = json.loads(json.dumps(self._meta))
+        meta["users"].pop(slot_id, None)
+        old_keys = keyring(self._meta, self._header, self._data_key)
+        ours = [b for b in blobs.blob_ids(self.path) if self._blob_is_ours(b)]
+        meta["old_keys"] = {k: base64.b64encode(v).decode() for k, v in old_keys.items()} \
+            if ours else {}
+        self._rewrite(header, new_key, meta)
+        if ours:
+            self._reseal_blobs(ours, old_keys)
+
+    def _reseal_blobs(self, ids: list[str], old_keys: dict[str, bytes]) -> None:
+        keys = {**old_keys, self._header.key_id: self._data_key}
+        for blob_id in ids:
+            try:
+                blobs.reseal_blob(self.path, self.vault_id, blob_id, keys,
+                                  self._header.key_id, self._data_key)
+            except (VaultTampered, NotFound):
+                continue  # verify reports it; the key stays in the keyring below
+        used: set[str] = set()
+        for blob_id in ids:
+            ident = blobs.blob_key_id(blobs.blob_path(self.path, blob_id))
+            if ident is not None and ident[1] != self._header.key_id:
+                used.add(ident[1])
+        meta = json.loads(json.dumps(self._meta))
+        meta["old_keys"] = {k: v for k, v in meta["old_keys"].items() if k in used}
+        self._rewrite(self._header, self._data_key, meta)
+
+    def _blob_is_ours(self, blob_id: str) -> bool:
+        ident = blobs.blob_key_id(blobs.blob_path(self.path, blob_id))
+        return ident is not None and ident[0] == self.vault_id
+
+    # ----- evidence blobs
+    def put_blob(self, data: bytes) -> tuple[str, str]:
+        """Store ``data`` as an encrypted evidence file; returns (blob id, SHA-256 hex)."""
+        self._check_open()
+        return blobs.put_blob(self.path, self.vault_id, self._header.key_id, self._data_key,
+                              bytes(data))
+
+    def get_blob(self, blob_id: str) -> bytes:
+        """The plaintext of an evidence file, its SHA-256 checked (VaultTampered if it fails)."""
+        self._check_open()
+        return blobs.get_blob(self.path, self.vault_id, blob_id,
+                              keyring(self._meta, self._header, self._data_key))
+
+    # ----- checks
+    def verify(self) -> list[str]:
+        """Re-read the vault file and every evidence file and check them all; [] means sound."""
+        self._check_open()
+        problems: list[str] = []
+        try:
+            loaded = load(_read(self.path), None, data_key=self._data_key)
+        except VaultTampered as err:
+            problems.append(err.message)
+        except StorageError as err:
+            problems.append(err.message)
+        else:
+            if loaded.generation != self.generation or loaded.tables != self._storage.tables_view():
+                problems.append("The vault on disk differs from what this session holds.")
+        keys = keyring(self._meta, self._header, self._data_key)
+        for blob_id in blobs.blob_ids(self.path):
+            ident = blobs.blob_key_id(blobs.blob_path(self.path, blob_id))
+            if ident is not None and ident[0] != self.vault_id:
+                continue  # another vault's evidence in the same folder
+            try:
+                blobs.get_blob(self.path, self.vault_id, blob_id, keys)
+            except (VaultTampered, NotFound, StorageError, OSError):
+                problems.append(f"Evidence file {blob_id} failed its integrity check.")
+        return problems
+
+    # ----- closing
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StorageError("The vault is locked; unlock it again to continue.")
+
+    def close(self) -> None:
+        """Compact if worthwhile, release the lock and forget the keys."""
+        if self.closed:
+            return
+        try:
+            self.compact()
+        except StorageError:
+            pass  # the journal already holds every save
+        finally:
+            state.remember(self.vault_id, generation=self.generation)
+            self._storage.close()
+            self.db._tables.clear()
+            self._data_key = b""
+            self._aead = None  # type: ignore[assignment]
+            self._meta = {}
+            self._lock.release()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return read_file(path)
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except OSError as err:
+        raise storage_error(err, "read the vault") from None
+
+
+def _tamper_message(path: Path, passphrase: str, cache: KekCache, err: VaultTampered) -> str:
+    """The integrity failure, naming the newest backup that opens with this passphrase."""
+    for candidate in backups.list_backups(path):
+        try:
+            load(read_file(candidate), passphrase, kek_cache=cache)
+        except (VaultTampered, WrongPassphrase, OSError):
+            continue
+        return (f"{err.message.rstrip('.')}; the vault was left untouched. The newest good backup "
+                f"is {candidate}: run dsl-tui restore with that file.")
+    return f"{err.message.rstrip('.')}; the vault was left untouched and no good backup was found."

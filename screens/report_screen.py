@@ -1,0 +1,55 @@
+"""The yearly figures for the policy review (policy 11.2) as a screen of the main app.
+
+The app passes in a ``Report`` (from ``dsl_tui.report.casebook_report``, which reads the casebook
+and audits it); this screen only shows it. Left/right change the year when the app gives a
+``load`` callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from dsl_tui.report import Report, text_lines
+
+
+class ReportScreen(Screen[None]):
+    """Anonymised counts, medians, the monthly bar chart and recurring patterns."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("left", "year(-1)", "Previous year", id="previous-year"),
+        Binding("right", "year(1)", "Next year", id="next-year"),
+    ]
+
+    def __init__(self, report: Report, load: Callable[[int], Report] | None = None) -> None:
+        super().__init__()
+        #: The figures on show.
+        self.report = report
+        self._load = load
+
+    def compose(self) -> ComposeResult:
+        """The report as text: no names or free text are in it."""
+        yield Header()
+        with VerticalScroll():
+            yield Static(Text("\n".join(text_lines(self.report))), id="report-text")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Year keys only when the app can load another year."""
+        if action == "year":
+            return self._load is not None
+        return True
+
+    def action_year(self, step: int) -> None:
+        """Show the previous or next year."""
+        if self._load is None:
+            return
+        self.report = self._load(self.report.year + step)
+        self.query_one("#report-text", Static).update(Text("\n".join(text_lines(self.report))))

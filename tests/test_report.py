@@ -1,0 +1,90 @@
+"""The yearly report: right counts and medians, and nothing a DSL typed (no names, no free text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from helpers_export import PUPIL, STAFF, T0, fake_casebook, sample_case
+
+from dsl_tui.model import Account, Person, PersonRole, Risk, Status, StepState
+from dsl_tui.report import build_report, casebook_report, csv_text, text_lines, write_csv
+
+CANARIES = ("Zebedee Quartermaine", "Quartermaine", "canaryplatform", "@zeb.canary",
+            "posts insults", "Okonkwo", "Whitcombe", "Amara", "handled in school")
+
+
+def canary_cases() -> list:
+    """Three cases; two share a pupil and an account; one uses an odd platform name."""
+    base = sample_case()
+    zeb = Person(id="p9", role=PersonRole.PUPIL, name="Zebedee Quartermaine", year_group="9")
+    one = replace(base, id="C1", people=(*base.people, zeb),
+                  accounts=(Account(id="a1", platform="instagram", handle="@zeb.canary"),))
+    later = timedelta(days=40)
+    two = replace(base, id="C2", reported_at=T0 + later, risk=Risk.HIGH,
+                  steps=tuple(replace(s, done_at=s.done_at and s.done_at + later + later)
+                              for s in base.steps),
+                  status=Status.CLOSED, closed_at=T0 + timedelta(days=50),
+                  people=(zeb,), outcome="Zebedee Quartermaine moved school",
+                  accounts=(Account(id="a1", platform="Instagram ", handle="@Zeb.Canary"),
+                            Account(id="a2", platform="CanaryPlatform", handle="x")))
+    old = replace(base, id="C0", reported_at=T0.replace(year=2025))
+    return [one, two, old]
+
+
+def test_counts_medians_and_months() -> None:
+    report = build_report(canary_cases(), 2026)
+    assert report.total == 2
+    assert dict(report.sections["Risk"]) == {"medium": 1, "high": 1}
+    assert dict(report.sections["Platform"]) == {"Instagram": 2, "other": 1}
+    assert dict(report.sections["Outcome (status)"]) == {"open": 1, "closed": 1}
+    assert dict(report.months)["Mar"] == 1 and dict(report.months)["Apr"] == 1
+    # 30 minutes in one case, 40 days and 30 minutes in the other
+    assert report.median_hours_to_first_action == (0.5 + 40 * 24 + 0.5) / 2
+    assert report.median_days_to_close == 10.0
+    assert ("Instagram account A", 2) in report.patterns
+    assert ("pupil Z.Q., Y9", 2) in report.patterns
+
+
+def test_keys_outside_the_playbook_are_counted_as_other() -> None:
+    report = build_report(canary_cases(), 2026, schools={"SRA": "Steel River Academy"},
+                          categories={}, routes={})
+    assert dict(report.sections["School"]) == {"Steel River Academy": 2}
+    assert dict(report.sections["Category"]) == {"other": 2}
+
+
+def test_no_name_or_free_text_reaches_the_terminal_or_the_csv(tmp_path: Path) -> None:
+    report = build_report(canary_cases(), 2026)
+    out = "\n".join(text_lines(report)) + csv_text(report)
+    write_csv(report, tmp_path / "r.csv")
+    out += (tmp_path / "r.csv").read_text()
+    for canary in (*CANARIES, PUPIL, STAFF):
+        assert canary.casefold() not in out.casefold(), canary
+    rows = list(csv.reader(io.StringIO(csv_text(report))))
+    assert rows[0] == ["section", "label", "value"] and ["total", "2026", "2"] in rows
+
+
+def test_monthly_bars_scale_to_the_busiest_month() -> None:
+    cases = [replace(sample_case(), id=f"M{i}", reported_at=T0 + timedelta(days=i % 2 * 31))
+             for i in range(3)]
+    lines = text_lines(build_report(cases, 2026), width=10)
+    mar = next(line for line in lines if line.strip().startswith("Mar"))
+    apr = next(line for line in lines if line.strip().startswith("Apr"))
+    assert mar.endswith("#" * 10) and apr.endswith("#" * 5)
+
+
+def test_open_steps_do_not_count_as_a_first_action() -> None:
+    case = sample_case()
+    undone = replace(case, steps=tuple(replace(s, state=StepState.OPEN, done_at=None)
+                                       for s in case.steps))
+    assert build_report([undone], 2026).median_hours_to_first_action is None
+
+
+def test_the_casebook_report_is_audited_once_without_viewing_each_case() -> None:
+    book = fake_casebook(*canary_cases())
+    report = casebook_report(book, 2026)
+    assert report.total == 2
+    assert book.audits == [("report", "", "year 2026")]
