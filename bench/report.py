@@ -11,6 +11,9 @@ from typing import Any
 
 from timing import Timing
 
+#: Saves, steps and case views run this many times --repeat (they take about a millisecond).
+CHEAP = 10
+
 #: Rows of the table in order: key -> label.
 ROWS: tuple[tuple[str, str], ...] = (
     ("unlock", "unlock, total (session.unlock)"),
@@ -18,9 +21,11 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("unlock_beyond_kdf", "  unlock beyond the KDF"),
     ("save_note", "save one evidence note"),
     ("complete_step", "complete one step"),
+    ("compaction", "  occasional: full snapshot rewrite (compaction)"),
     ("open_case", "open one case"),
-    ("search", "search the dashboard, per keystroke"),
+    ("search", "search, per keystroke (Casebook.search)"),
     ("dashboard", "load the dashboard (headless pilot)"),
+    ("ui_search", "search in the dashboard, per keystroke (pilot)"),
     ("export", "export one case (age, X25519 recipient)"),
 )
 PEER_ROWS: tuple[tuple[str, str], ...] = (
@@ -156,12 +161,13 @@ def targets(results: list[SizeResult]) -> list[tuple[str, str, str]]:
     rows.append((f"unlock {at} <= 1.5 s beyond the KDF", shown, verdict))
     verdict, shown = _check(t.get("open_case"), 0.050)
     rows.append((f"open a case {at} <= 50 ms", shown, verdict))
-    search = t.get("search")
-    verdict, shown = _check(search, 0.050)
-    if search is not None and search.ok:
-        worst = "PASS" if search.high <= 0.050 else "MISS"
-        shown = f"{shown} (slowest keystroke {fmt_seconds(search.high)}: {worst})"
-    rows.append((f"each search keystroke {at} <= 50 ms", shown, verdict))
+    for key, where in (("search", "Casebook.search"), ("ui_search", "in the dashboard")):
+        search = t.get(key)
+        verdict, shown = _check(search, 0.050)
+        if search is not None and search.ok:
+            worst = "PASS" if search.high <= 0.050 else "MISS"
+            shown = f"{shown} (slowest keystroke {fmt_seconds(search.high)}: {worst})"
+        rows.append((f"each search keystroke {at} <= 50 ms ({where})", shown, verdict))
     rows.append(sublinear(results))
     return rows
 
@@ -202,7 +208,8 @@ def markdown(
         f"Written by `{command}` on {m['date']}.",
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['os']}, Python {m['python']}",
-        f"- Each figure is the median of {repeats} runs with (min–max); search is per keystroke.",
+        f"- Each figure is the median of {repeats} runs with (min–max); save, step and open run "
+        f"{repeats * CHEAP} times; search figures are per keystroke.",
         *[f"- {note}" for note in notes],
         "",
         "## Results",

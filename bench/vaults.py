@@ -105,6 +105,14 @@ def _add_cases(casebook: Any, count: int) -> None:
     add_demo_cases(casebook, count)
 
 
+def forget_older_builds(size: int, work: Path) -> None:
+    """Delete cached vaults (and peer files made from them) of ``size`` from older code."""
+    for old in work.glob(f"vault-{size}-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    for old in work.glob(f"peer-{size}-ours-*"):
+        old.unlink(missing_ok=True)
+
+
 def build_vault(size: int, work: Path) -> BuiltVault:
     """The cached vault of ``size`` demo cases, building it (with progress on stderr) if needed."""
     session = import_part("dsl_tui.session")
@@ -113,6 +121,7 @@ def build_vault(size: int, work: Path) -> BuiltVault:
     marker = folder / "built.json"
     if marker.exists():
         return BuiltVault(folder, size, json.loads(marker.read_text(encoding="utf-8")))
+    forget_older_builds(size, work)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     isolate_state(folder)
@@ -143,6 +152,14 @@ def build_vault(size: int, work: Path) -> BuiltVault:
     return BuiltVault(folder, size, info)
 
 
+def peek(casebook: Any, case_id: str) -> Any:
+    """A case read for setting up a run, without an audited "view" where the casebook allows."""
+    try:
+        return casebook.case(case_id, view=False)
+    except TypeError:
+        return casebook.case(case_id)
+
+
 def casebook_db(casebook: Any) -> Any:
     """The TinyDB behind a casebook (read only here), wherever the casebook keeps it."""
     for holder in (casebook, getattr(casebook, "store", None), getattr(casebook, "_store", None)):
@@ -156,7 +173,7 @@ def casebook_db(casebook: Any) -> Any:
 def describe(casebook: Any) -> dict[str, Any]:
     """How many cases, notes, steps and documents a vault holds (to check the demo's shape)."""
     ids = casebook.case_ids()
-    sample = [casebook.case(case_id) for case_id in ids[:: max(1, len(ids) // 20)][:20]]
+    sample = [peek(casebook, case_id) for case_id in ids[:: max(1, len(ids) // 20)][:20]]
     notes = sum(len(c.notes) for c in sample) / max(1, len(sample))
     steps = sum(len(c.steps) for c in sample) / max(1, len(sample))
     db = casebook_db(casebook)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from timing import Timing, not_available, repeat, stopwatch
-from vaults import BENCH_PASSPHRASE, NotBuiltYet, import_part
+from vaults import BENCH_PASSPHRASE, NotBuiltYet, import_part, peek
 
 NOTE_TEXT = (
     "Spoke with the pupil's form tutor at break; the account has posted twice more since Monday. "
@@ -27,7 +27,7 @@ NOTE_TEXT = (
 DASHBOARD_TIMEOUT_S = 120.0
 
 
-def guarded(measure: Callable[[], Timing]) -> Timing:
+def guarded(measure: Callable[[], Any]) -> Any:
     """Run one measurement; a missing part or an error becomes an "n/a" row, not a crash."""
     try:
         return measure()
@@ -40,18 +40,24 @@ def guarded(measure: Callable[[], Timing]) -> Timing:
 # ---------------------------------------------------------------- unlock and the KDF alone
 
 
-def measure_unlock(vault: Path, repeats: int) -> Timing:
-    """Seconds from passphrase to a ready casebook (``session.unlock``), KDF included."""
-    session = import_part("dsl_tui.session")
+def measure_unlock(vault: Path, repeats: int) -> tuple[Timing, Timing, Timing]:
+    """Unlock (``session.unlock``, KDF included), the KDF alone, and unlock beyond the KDF.
 
-    def once(_i: int) -> float:
+    Each run times one unlock and then one KDF with the vault's own parameters, so that both
+    see the same load on a shared machine; "beyond" is the difference within each pair.
+    """
+    session = import_part("dsl_tui.session")
+    derive, note = _kdf_runner(vault)
+    unlocks: list[float] = []
+    kdfs: list[float] = []
+    for _ in range(repeats):
         start = time.perf_counter()
         casebook = session.unlock(vault, BENCH_PASSPHRASE)
-        took = time.perf_counter() - start
+        unlocks.append(time.perf_counter() - start)
         session.lock(casebook)
-        return took
-
-    return repeat(once, repeats)
+        kdfs.append(stopwatch(derive))
+    beyond = [max(0.0, u - k) for u, k in zip(unlocks, kdfs, strict=True)]
+    return Timing(samples=unlocks), Timing(samples=kdfs, note=note), Timing(samples=beyond)
 
 
 def _kdf_params(vault: Path) -> Any:
@@ -75,40 +81,29 @@ def _kdf_params(vault: Path) -> Any:
     raise NotBuiltYet("no way to read the vault's KDF parameters")
 
 
-def measure_kdf(vault: Path, repeats: int) -> Timing:
-    """Seconds of Argon2id alone with the vault's own parameters (to subtract from unlock)."""
+def _kdf_runner(vault: Path) -> tuple[Callable[[], object], str]:
+    """One Argon2id derivation with the vault's own parameters, as unlock runs it, and a label."""
     params = _kdf_params(vault)
+    salt = os.urandom(16)
     try:
         derive_key = import_part("dsl_tui.vault.kdf", "derive_key")
 
-        def derive(secret: bytes, salt: bytes) -> bytes:
-            return bytes(derive_key(secret.decode(), salt, params))
+        def derive() -> object:
+            return derive_key(BENCH_PASSPHRASE, salt, params)
 
     except NotBuiltYet:
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-        def derive(secret: bytes, salt: bytes) -> bytes:
+        def derive() -> object:
             return Argon2id(
                 salt=salt,
                 length=32,
                 iterations=params.iterations,
                 lanes=params.lanes,
                 memory_cost=params.memory_kib,
-            ).derive(secret)
+            ).derive(BENCH_PASSPHRASE.encode())
 
-    salt = os.urandom(16)
-    timing = repeat(lambda _i: stopwatch(lambda: derive(BENCH_PASSPHRASE.encode(), salt)), repeats)
-    timing.note = f"m={params.memory_kib} KiB, t={params.iterations}, p={params.lanes}"
-    return timing
-
-
-def beyond_kdf(unlock: Timing, kdf: Timing) -> Timing:
-    """Unlock minus the KDF's median: the part the vault's size decides."""
-    if not unlock.ok:
-        return unlock
-    if not kdf.ok:
-        return not_available(kdf.na)
-    return Timing(samples=[max(0.0, s - kdf.median) for s in unlock.samples])
+    return derive, f"m={params.memory_kib} KiB, t={params.iterations}, p={params.lanes}"
 
 
 # ---------------------------------------------------------------- work on an unlocked vault
@@ -120,7 +115,7 @@ def _open_steps(casebook: Any, wanted: int) -> Iterator[tuple[str, Any]]:
 
     found = 0
     for case_id in casebook.case_ids():
-        case = casebook.case(case_id)
+        case = peek(casebook, case_id)
         for step in case.steps:
             if step.state is StepState.OPEN:
                 yield case_id, step
@@ -168,6 +163,23 @@ def measure_complete_step(casebook: Any, repeats: int) -> Timing:
     return repeat(once, min(repeats, len(targets)))
 
 
+def measure_compaction(casebook: Any, repeats: int) -> Timing:
+    """Seconds of one full snapshot rewrite: what compaction costs when it falls due.
+
+    The vault appends one sealed record per save and folds the journal into a new snapshot on
+    lock (when worthwhile) or, rarely, inside a save once the journal outgrows its hard limits.
+    This uses the vault's private ``_rewrite``; if that changes, the row shows n/a.
+    """
+    vault = getattr(casebook, "vault", None)
+    if vault is None or not callable(getattr(vault, "_rewrite", None)):
+        raise NotBuiltYet("the vault has no snapshot rewrite to time")
+
+    def once(_i: int) -> float:
+        return stopwatch(lambda: vault._rewrite(vault._header, vault._data_key, vault._meta))
+
+    return repeat(once, repeats)
+
+
 def measure_open_case(casebook: Any, repeats: int) -> Timing:
     """Seconds to open one whole case (``casebook.case``, which audits the view)."""
     ids = spread(casebook.case_ids()[::-1], repeats)
@@ -177,7 +189,7 @@ def measure_open_case(casebook: Any, repeats: int) -> Timing:
 def search_word(casebook: Any) -> str:
     """A word the dashboard search should find: the longest word of a middle case's summary."""
     ids = casebook.case_ids()
-    case = casebook.case(ids[len(ids) // 2])
+    case = peek(casebook, ids[len(ids) // 2])
     words = [w.strip(".,;:!?'\"()") for w in f"{case.summary} {case.category_title}".split()]
     words = [w for w in words if w.isalpha()]
     return max(words, key=len) if words else "account"
@@ -221,13 +233,18 @@ def measure_export(casebook: Any, out_dir: Path, repeats: int) -> Timing:
     return repeat(once, repeats)
 
 
-async def _dashboard_once(casebook: Any) -> float:
-    """Seconds from starting the app headless until the dashboard table shows rows."""
+async def _dashboard_once(casebook: Any, word: str) -> tuple[float, list[float]]:
+    """Seconds until the dashboard table shows rows, then seconds per search in the dashboard.
+
+    A search is timed from putting a prefix in the search box and submitting it (as Enter does,
+    skipping the typing pause) until the screen has handled it: search and table refill.
+    """
     app_mod = import_part("screens.app")
-    from textual.widgets import DataTable
+    from textual.widgets import DataTable, Input
 
     app = app_mod.DslApp(casebook=casebook)
     start = time.perf_counter()
+    searches: list[float] = []
     async with app.run_test(size=(140, 45)) as pilot:
         while True:
             tables = list(app.screen.query(DataTable))
@@ -237,12 +254,32 @@ async def _dashboard_once(casebook: Any) -> float:
             if time.perf_counter() - start > DASHBOARD_TIMEOUT_S:
                 raise TimeoutError("the dashboard table never filled")
             await pilot.pause(0.002)
-    return took
+        boxes = list(app.screen.query(Input))
+        if boxes:
+            box = boxes[0]
+            await pilot.pause()
+            for n in range(1, len(word) + 1):
+                begin = time.perf_counter()
+                box.value = word[:n]
+                await box.action_submit()
+                # pause(0): until every queued message is handled (not pause(), which waits
+                # for CPU idle in 20 ms sleeps and would swamp the figure).
+                await pilot.pause(0)
+                searches.append(time.perf_counter() - begin)
+    return took, searches
 
 
-def measure_dashboard(casebook: Any, repeats: int) -> Timing:
-    """Seconds to load the dashboard: ``DslApp(...).run_test()`` until its table is populated."""
-    return repeat(lambda _i: asyncio.run(_dashboard_once(casebook)), repeats)
+def measure_dashboard(casebook: Any, repeats: int) -> tuple[Timing, Timing]:
+    """Dashboard load (``DslApp(...).run_test()`` until its table has rows) and UI search."""
+    word = search_word(casebook)
+    loads: list[float] = []
+    searches: list[float] = []
+    for _ in range(repeats):
+        took, typed = asyncio.run(_dashboard_once(casebook, word))
+        loads.append(took)
+        searches.extend(typed)
+    ui = Timing(samples=searches, note=f"{len(word)} keystrokes") if searches else None
+    return Timing(samples=loads), ui or not_available("n/a (no search box on the dashboard)")
 
 
 # ---------------------------------------------------------------- memory and the profile
@@ -278,11 +315,23 @@ def measure_memory(vault: Path) -> dict[str, Any]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+def _top(profiler: Any, title: str, top: int, orders: tuple[str, ...]) -> str:
+    """A cProfile listing, ``top`` lines per sort order."""
+    import io
+    import pstats
+
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    for order in orders:
+        label = {"cumulative": "cumulative time", "tottime": "own time"}[order]
+        out.write(f"{title}, by {label} (top {top}):\n")
+        stats.sort_stats(order).print_stats(top)
+    return out.getvalue()
+
+
 def profile_save(casebook: Any, runs: int = 10, top: int = 20) -> str:
     """A cProfile top-``top`` (cumulative, then own time) of ``runs`` note saves."""
     import cProfile
-    import io
-    import pstats
 
     ids = spread(casebook.case_ids(), runs)
     profiler = cProfile.Profile()
@@ -290,10 +339,17 @@ def profile_save(casebook: Any, runs: int = 10, top: int = 20) -> str:
     for case_id in ids:
         casebook.add_note(case_id, NOTE_TEXT)
     profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    out.write(f"cProfile of {runs} note saves, by cumulative time (top {top}):\n")
-    stats.sort_stats("cumulative").print_stats(top)
-    out.write(f"\nby own time (top {top}):\n")
-    stats.sort_stats("tottime").print_stats(top)
-    return out.getvalue()
+    return _top(profiler, f"cProfile of {runs} note saves", top, ("cumulative", "tottime"))
+
+
+def profile_unlock(vault: Path, top: int = 20) -> str:
+    """A cProfile top-``top`` (cumulative) of one ``session.unlock`` (the KDF included)."""
+    import cProfile
+
+    session = import_part("dsl_tui.session")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    casebook = session.unlock(vault, BENCH_PASSPHRASE)
+    profiler.disable()
+    session.lock(casebook)
+    return _top(profiler, "cProfile of one unlock", top, ("cumulative",))

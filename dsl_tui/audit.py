@@ -3,7 +3,8 @@
 Every entry lives in the vault's ``audit`` table. Its hash is the SHA-256 of the canonical JSON of
 the entry (``seq``, ``at``, ``who``, ``action``, ``case_id``, ``detail``) together with the previous
 entry's hash, so editing, removing or reordering an entry breaks the chain and
-:func:`verify_chain` reports it. The detail holds only fixed words and ids (``"note n3"``), never
+:func:`verify_chain` reports it. The last entry's number and hash are also kept in the
+``audit_head`` table, written in the same save, so cutting entries off the end shows too. The detail holds only fixed words and ids (``"note n3"``), never
 names or free text: the log must be safe to show to anyone allowed to audit the DSL's work.
 
 Appending costs O(1): the log keeps the last sequence number and hash in memory.
@@ -16,15 +17,20 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from tinydb import TinyDB
+from tinydb.table import Document
 
 from dsl_tui.errors import UsageError
 from dsl_tui.model import AuditEntry
 
 #: The table the chain lives in.
 AUDIT_TABLE = "audit"
+
+#: The table holding the chain's head (last seq and hash), so a cut-off tail is noticed too.
+HEAD_TABLE = "audit_head"
 
 #: The hash a chain starts from.
 GENESIS = "0" * 64
@@ -80,10 +86,16 @@ def _ordered_docs(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [raw[k] for k in sorted(raw, key=int)]
 
 
-def _raw_table(db: TinyDB) -> Mapping[str, Any]:
+def _raw_table(db: TinyDB, name: str = AUDIT_TABLE) -> Mapping[str, Any]:
     data = db.storage.read() or {}
-    table: Mapping[str, Any] = data.get(AUDIT_TABLE, {})
+    table: Mapping[str, Any] = data.get(name) or {}
     return table
+
+
+def _stored_head(db: TinyDB) -> Mapping[str, Any] | None:
+    """The stored chain head, or None when there is none."""
+    table = _raw_table(db, HEAD_TABLE)
+    return table[next(iter(table))] if table else None
 
 
 def verify_chain(db: TinyDB) -> list[str]:
@@ -114,6 +126,16 @@ def verify_chain(db: TinyDB) -> list[str]:
             return problems
         prev = stored_hash
         expected_seq = seq + 1
+    head = _stored_head(db)
+    last_seq = expected_seq - 1
+    if head is None:
+        if last_seq:
+            problems.append("The audit log's record of its last entry is missing.")
+    elif int(head.get("seq", -1)) != last_seq or str(head.get("hash", "")) != prev:
+        problems.append(
+            f"The audit log ends at entry {last_seq} but its last entry was {head.get('seq')}: "
+            "entries were removed from the end."
+        )
     return problems
 
 
@@ -126,16 +148,20 @@ class AuditLog:
         clock: Callable[[], datetime] | None = None,
         *,
         insert: Callable[[dict[str, Any]], int] | None = None,
+        set_head: Callable[[dict[str, Any]], None] | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        """Read the chain head once. ``insert`` and ``raw`` let the casebook share its tables."""
+        """Read the chain head once. ``insert``, ``set_head`` and ``raw`` let the casebook
+        write through its own tables (so an entry and its head are one save)."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._insert = insert or db.table(AUDIT_TABLE).insert
+        self._set_head = set_head or partial(_upsert_head, db)
         table = raw if raw is not None else _raw_table(db)
         self.seq = 0
         self.head = GENESIS
         if table:
-            last = table[max(table, key=int)]
+            # Doc ids only grow and tables keep insertion order: the last key is the head.
+            last = table[next(reversed(table))]
             self.seq = int(last["seq"])
             self.head = str(last["hash"])
 
@@ -164,6 +190,7 @@ class AuditLog:
         }
         doc["hash"] = entry_hash(doc, self.head)
         self._insert(doc)
+        self._set_head({"seq": doc["seq"], "hash": doc["hash"]})
         self.seq = doc["seq"]
         self.head = doc["hash"]
         return entry_from(doc)
@@ -172,6 +199,11 @@ class AuditLog:
         """Forget entries of a batch that was not saved (the casebook calls this)."""
         self.seq = seq
         self.head = head
+
+
+def _upsert_head(db: TinyDB, head: dict[str, Any]) -> None:
+    """Store the chain head as the single document of its table."""
+    db.table(HEAD_TABLE).upsert(Document(head, doc_id=1))
 
 
 def read_log(db: TinyDB) -> list[AuditEntry]:

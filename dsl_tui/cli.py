@@ -110,7 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
+    _keep_global_options(subparsers)
     return parser
+
+
+def _keep_global_options(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Let ``dsl-tui --vault PATH COMMAND`` work: a subcommand's own ``--vault`` and
+    ``--passphrase-stdin`` must not overwrite the global ones with their defaults when not given."""
+    for sub in subparsers.choices.values():
+        for action in sub._actions:
+            if action.dest in ("vault", "passphrase_stdin"):
+                action.default = argparse.SUPPRESS
+            elif isinstance(action, argparse._SubParsersAction):
+                _keep_global_options(action)
 
 
 def run_app(args: argparse.Namespace) -> int:

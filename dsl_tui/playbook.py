@@ -10,7 +10,8 @@ No code here knows any category: every rule is a condition on the answers (``pla
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 
 from dsl_tui.errors import NotFound, PlaybookInvalid, UsageError
@@ -77,31 +78,28 @@ class Playbook:
         concern is about) is ignored, so it cannot change the outcome. An answer that is not one of
         the question's choices raises ``UsageError``.
         """
-        facts: dict[str, str] = {}
-        for asked in self._parts.questions:
-            question = asked.question
-            if question.key not in answers or not asked.ask_if.holds(facts):
-                continue
-            given = answers[question.key]
-            if given not in _answers_of(question):
-                raise UsageError(f"{given!r} is not an answer to the question {question.key!r}.")
-            facts[question.key] = given
-        return facts
+        return {q.key: given for q, given in self._walk(answers) if given is not None}
 
     def next_question(self, answers: Mapping[str, str]) -> Question | None:
         """The next question to ask given the answers so far, or None when triage is complete."""
+        return next((q for q, given in self._walk(answers) if given is None), None)
+
+    def _walk(self, answers: Mapping[str, str]) -> Iterator[tuple[Question, str | None]]:
+        """Each question the wizard asks, in order, with its answer (None: not answered yet)."""
         facts: dict[str, str] = {}
         for asked in self._parts.questions:
             question = asked.question
             if not asked.ask_if.holds(facts):
                 continue
             if question.key not in answers:
-                return question
+                yield question, None
+                continue
             given = answers[question.key]
             if given not in _answers_of(question):
-                raise UsageError(f"{given!r} is not an answer to the question {question.key!r}.")
+                # The value itself stays out of the message: it could be text a user typed.
+                raise UsageError(f"The answer to {question.key!r} is not one the question offers.")
             facts[question.key] = given
-        return None
+            yield question, given
 
     # --- triage ----------------------------------------------------------------------------
 
@@ -109,7 +107,8 @@ class Playbook:
         """Category, risk, steps, routes and warnings for these answers (partial answers allowed).
 
         The first category rule that holds gives the category (and maybe a risk); risk rules can
-        only raise the risk; every step rule that holds adds its steps (each once, in order).
+        only raise the risk; every step rule that holds adds its steps (each once). Steps come
+        soonest deadline first (ties in playbook order, undated last).
         ``call_now`` lists routes to phone at once; ``routes`` lists every route that applies.
         """
         facts: dict[str, str] = self.relevant_answers(answers)
@@ -148,7 +147,7 @@ class Playbook:
             category_title=category.title,
             clause=category.clause,
             risk=risk,
-            steps=tuple(steps.values()),
+            steps=tuple(sorted(steps.values(), key=_by_deadline)),
             call_now=tuple(calls.values()),
             routes=tuple(all_routes.values()),
             warnings=tuple(warnings),
@@ -174,7 +173,7 @@ class Playbook:
         return tuple(sorted(self._sections.values(), key=lambda s: s.guidance))
 
     def retention_years(self, key: str) -> int | None:
-        """Years a kind of record is kept (from ``Retention.starts``); None means keep, no end set."""
+        """Years a kind of record is kept (from ``Retention.starts``); None means keep."""
         if key not in self.retention:
             raise NotFound(f"The playbook has no retention rule called {key!r}.")
         return self.retention[key].years
@@ -189,6 +188,11 @@ class Playbook:
     def risk_levels(self) -> tuple[Risk, ...]:
         """Risk levels, most urgent first."""
         return tuple(Risk)
+
+
+def _by_deadline(step: StepPlan) -> tuple[bool, timedelta]:
+    """Soonest deadline first, steps without one last; ties keep the playbook's order."""
+    return (step.due_after is None, step.due_after or timedelta(0))
 
 
 def _answers_of(question: Question) -> frozenset[str]:
@@ -243,7 +247,9 @@ def load_playbook(path: Path | None = None) -> Playbook:
     elif isinstance(own, str) and own.strip():
         sections_path = path.parent / own.strip()
     else:
-        raise PlaybookInvalid(describe(str(path), ("policy_text",), "this must be a file name", text))
+        raise PlaybookInvalid(
+            describe(str(path), ("policy_text",), "this must be a file name", text)
+        )
     return parse_playbook(raw, source=str(path), text=text, sections=load_sections(sections_path))
 
 

@@ -1,4 +1,4 @@
-"""Builds the checked parts of a playbook from its TOML, in the order the parts depend on each other.
+"""Builds the checked parts of a playbook from its TOML, in the order they depend on each other.
 
 Schools, actors, retention rules and routes come first; categories name a retention rule; questions
 name their answers; named conditions, rules and steps name all of those. Each reference is checked
@@ -7,7 +7,7 @@ against what was defined, so ``build_parts`` either returns a sound playbook or 
 
 from __future__ import annotations
 
-from dsl_tui.model import AnswerSpec, Choice, Question, Risk, Route, StepPlan
+from dsl_tui.model import AnswerSpec, Choice, Question, Route, StepPlan
 from dsl_tui.playbook_rules import (
     Always,
     BadEntry,
@@ -40,11 +40,17 @@ from dsl_tui.playbook_schema import (
 
 #: Top-level fields the loader reads itself (before the rest is built).
 LOADER_FIELDS = ("policy_text",)
+#: Every top-level field of a playbook, checked first so that a misspelt table is named as such.
+TOP_FIELDS = (
+    "version", "trust", "schools", "actors", "retention", "routes", "categories", "conditions",
+    "questions", "category_rules", "risk_rules", "steps", "step_rules", *LOADER_FIELDS,
+)  # fmt: skip
 
 
 def build_parts(raw: object, sections: dict[str, PolicySection]) -> PlaybookParts:
     """Check a whole playbook (as parsed by tomllib) and return its typed parts."""
     top = Table(raw, (), "the playbook")
+    top.only(TOP_FIELDS)
     for name in LOADER_FIELDS:
         top.value(name)
     version = top.text("version")
@@ -177,7 +183,9 @@ def _answer_vocabulary(tables: list[Table]) -> dict[str, frozenset[str]]:
     for table in tables:
         key = check_key(table.raw.get("key"), (*table.path, "key"))
         if key in RESERVED:
-            raise BadEntry((*table.path, "key"), f'"{key}" is reserved for rules; choose another key')
+            raise BadEntry(
+                (*table.path, "key"), f'"{key}" is reserved for rules; choose another key'
+            )
         if key in answers:
             raise BadEntry((*table.path, "key"), f'the question key "{key}" is used twice')
         kind = table.raw.get("kind")
@@ -207,9 +215,7 @@ def _choices(table: Table) -> tuple[Choice, ...]:
     return tuple(choices)
 
 
-def _named_conditions(
-    top: Table, vocabulary: dict[str, frozenset[str]]
-) -> dict[str, Condition]:
+def _named_conditions(top: Table, vocabulary: dict[str, frozenset[str]]) -> dict[str, Condition]:
     """``[conditions]``: names for conditions used in several places, e.g. ``@ukcis_referral``."""
     raw = top.value("conditions")
     named: dict[str, Condition] = {}
@@ -270,9 +276,7 @@ def _questions(
             raise BadEntry((*table.path, "choices"), "a yes_no question has no choices")
         table.value("choices")
         clause = check_clause(table.text("clause"), (*table.path, "clause"), sections)
-        ask_if = _when(
-            table, vocabulary, named, frozenset(earlier), field="ask_if", required=False
-        )
+        ask_if = _when(table, vocabulary, named, frozenset(earlier), field="ask_if", required=False)
         question = Question(
             key=key,
             text=table.text("text"),
@@ -413,6 +417,3 @@ def _names(table: Table, field: str, known: dict[str, object], what: str) -> tup
         if name not in known:
             raise BadEntry((*table.path, field, i), f'"{name}" is not a known {what}')
     return names
-
-
-__all__ = ["build_parts", "Risk"]

@@ -33,9 +33,7 @@ KeyPath = tuple[object, ...]
 #: Deeper than this, a condition is surely a mistake (and would risk a recursion error).
 MAX_DEPTH = 12
 
-_ATOM = re.compile(
-    r"^\s*([a-z][a-z0-9_]*)\s*(!=|=)\s*([a-z0-9_]+(?:\s*\|\s*[a-z0-9_]+)*)\s*$"
-)
+_ATOM = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(!=|=)\s*([a-z0-9_]+(?:\s*\|\s*[a-z0-9_]+)*)\s*$")
 _NAMED = re.compile(r"^\s*@([a-z][a-z0-9_]*)\s*$")
 
 

@@ -10,19 +10,19 @@ ignored typo in a safeguarding playbook is a step a child never gets.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from difflib import get_close_matches
 
-from dsl_tui.model import AnswerSpec, Choice, Question, Risk, Route, StepPlan
+from dsl_tui.model import Question, Risk, Route, StepPlan
 from dsl_tui.playbook_rules import (
-    Always,
     BadEntry,
     CategoryRule,
     Condition,
     KeyPath,
     RiskRule,
     StepRule,
-    parse_condition,
 )
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -168,9 +168,15 @@ class Table:
 
     def finish(self) -> None:
         """Fail on the first field that was never read: it is unknown (probably a typo)."""
+        self.only([str(name) for name in self._seen])
+
+    def only(self, fields: Sequence[str]) -> None:
+        """Fail on the first field not in ``fields``, suggesting the nearest known one."""
         for name in self.raw:
-            if name not in self._seen:
-                raise BadEntry((*self.path, str(name)), f'unknown field "{name}"')
+            if name not in fields:
+                near = get_close_matches(str(name), fields, n=1)
+                hint = f' (did you mean "{near[0]}"?)' if near else ""
+                raise BadEntry((*self.path, str(name)), f'unknown field "{name}"{hint}')
 
 
 def keyed_tables(top: Table, name: str, what: str) -> list[tuple[str, Table]]:
@@ -200,7 +206,9 @@ def table_list(top: Table, name: str, what: str, *, required: bool = True) -> li
 def check_key(key: object, path: KeyPath) -> str:
     """Keys are short lower-case names, so that conditions can name them."""
     if not isinstance(key, str) or not KEY.match(key):
-        raise BadEntry(path, 'a key must be lower-case letters, digits and "_", starting with a letter')
+        raise BadEntry(
+            path, 'a key must be lower-case letters, digits and "_", starting with a letter'
+        )
     return key
 
 

@@ -1,4 +1,4 @@
-"""Says where a playbook problem is: the key path (``steps.ask_host.clause``) and, cheaply, the line.
+"""Says where a playbook problem is: the key path (``steps.x.clause``) and, cheaply, the line.
 
 The line is found by searching the file's text for the path's tables and keys in turn; TOML allows
 many spellings, so this is a best effort and the key path is always given.
@@ -11,6 +11,7 @@ import re
 from dsl_tui.playbook_rules import KeyPath
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_DOTTED = re.compile(r"\"[^\"]*\"|'[^']*'|[^.]+")
 _ASSIGN = re.compile(r'^\s*("?)([A-Za-z0-9_\-. ]+?)\1\s*=')
 
 
@@ -40,7 +41,7 @@ def _header_parts(line: str) -> list[str] | None:
     match = _HEADER.match(line)
     if not match:
         return None
-    return [p.strip().strip('"').strip("'") for p in match.group(1).split(".")]
+    return [p.strip().strip("\"'") for p in _DOTTED.findall(match.group(1))]
 
 
 def find_line(text: str, path: KeyPath) -> int | None:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from dsl_tui.errors import UsageError
 from dsl_tui.model import Case, PersonRole, StepState
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -91,7 +92,8 @@ def _patterns(cases: list[Case]) -> list[tuple[str, int]]:
             key = (person.role.value, ident)
             people.setdefault(key, set()).add(case.id)
             if person.role is PersonRole.PUPIL:
-                year = f", Y{person.year_group}" if person.year_group else ""
+                group = person.year_group.strip()
+                year = f", Y{group.lstrip('Yy').strip()}" if group else ""
                 labels_for_people[key] = f"pupil {person.initials}{year}"
     found: list[tuple[str, int]] = []
     per_platform: Counter[str] = Counter()
@@ -129,8 +131,9 @@ def build_report(
     them (e.g. on a case received from another trust) is counted as "other".
     """
     chosen = [c for c in cases if c.reported_at.astimezone(timezone.utc).year == year]
-    by: dict[str, Counter[str]] = {k: Counter() for k in
-                                   ("category", "platform", "school", "risk", "status", "route")}
+    by: dict[str, Counter[str]] = {
+        k: Counter() for k in ("category", "platform", "school", "risk", "status", "route")
+    }
     months: Counter[int] = Counter()
     first_action: list[float] = []
     to_close: list[float] = []
@@ -193,7 +196,9 @@ def _fmt(value: float | None, unit: str) -> str:
 def text_lines(report: Report, width: int = 40) -> list[str]:
     """The report as terminal text: tables, a monthly bar chart and recurring patterns."""
     lines = [f"Online safety concerns {report.year}: {report.total} case(s)", ""]
-    lines.append(f"Median time to first action: {_fmt(report.median_hours_to_first_action, 'hours')}")
+    lines.append(
+        f"Median time to first action: {_fmt(report.median_hours_to_first_action, 'hours')}"
+    )
     lines.append(f"Median time to close:        {_fmt(report.median_days_to_close, 'days')}")
     for title, rows in report.sections.items():
         lines += ["", title]
@@ -219,12 +224,22 @@ def csv_text(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["section", "label", "value"])
     writer.writerow(["total", str(report.year), report.total])
-    writer.writerow(["median", "hours to first action",
-                     "" if report.median_hours_to_first_action is None
-                     else f"{report.median_hours_to_first_action:.1f}"])
-    writer.writerow(["median", "days to close",
-                     "" if report.median_days_to_close is None
-                     else f"{report.median_days_to_close:.1f}"])
+    writer.writerow(
+        [
+            "median",
+            "hours to first action",
+            ""
+            if report.median_hours_to_first_action is None
+            else f"{report.median_hours_to_first_action:.1f}",
+        ]
+    )
+    writer.writerow(
+        [
+            "median",
+            "days to close",
+            "" if report.median_days_to_close is None else f"{report.median_days_to_close:.1f}",
+        ]
+    )
     for title, rows in report.sections.items():
         writer.writerows([title.lower(), label, count] for label, count in rows)
     writer.writerows(["month", month, n] for month, n in report.months)
@@ -233,5 +248,15 @@ def csv_text(report: Report) -> str:
 
 
 def write_csv(report: Report, path: Path) -> None:
-    """Write the CSV (anonymised figures only, so a plain file is fine)."""
-    Path(path).write_text(csv_text(report), encoding="utf-8", newline="")
+    """Write the CSV (anonymised figures only, so a plain file is fine).
+
+    An existing file is replaced only if it is an earlier report's CSV, never anything else.
+    """
+    target = Path(path)
+    if target.exists():
+        with target.open("rb") as handle:
+            if not handle.read(64).startswith(b"section,label,value"):
+                raise UsageError(
+                    "A file that is not a report CSV is already there; choose another."
+                )
+    target.write_text(csv_text(report), encoding="utf-8", newline="")

@@ -67,7 +67,8 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     Dialog #error { color: $text-error; height: auto; }
-    Dialog TextArea { height: 6; }
+    Dialog TextArea { height: 6; background: $boost; }
+    Dialog Input { background: $boost; }
     Dialog .hint { color: $text-muted; }
     """
 
@@ -80,7 +81,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             box.border_title = self.dialog_title
             yield from self.fields()
             yield Static("", id="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def fields(self) -> ComposeResult:
         """The dialog's own widgets."""
@@ -107,9 +108,9 @@ class TextPrompt(Dialog[str]):
     def fields(self) -> ComposeResult:
         yield Label(self.prompt)
         if self.multiline:
-            yield TextArea(self.initial, id="text", soft_wrap=True, tab_behavior="focus")
+            yield TextArea(self.initial, compact=True, id="text", soft_wrap=True, tab_behavior="focus")
         else:
-            yield Input(self.initial, id="text")
+            yield Input(self.initial, compact=True, id="text")
         yield Label("Ctrl+S saves, Escape cancels.", classes="hint")
 
     def _text(self) -> str:
@@ -139,7 +140,7 @@ class StepDialog(Dialog[StepCompletion]):
     def fields(self) -> ComposeResult:
         yield Static(f"{self.step.title} ({self.step.clause})", markup=False)
         yield Label("Outcome: what was done, with whom, and the result")
-        yield TextArea(id="outcome", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(compact=True, id="outcome", soft_wrap=True, tab_behavior="focus")
         for need in self.step.needs:
             yield Label(need.prompt)
             yield self._answer_widget(need)
@@ -149,8 +150,8 @@ class StepDialog(Dialog[StepCompletion]):
     def _answer_widget(need: AnswerSpec) -> Input | Select[str]:
         if need.choices:
             options = [(c, c) for c in need.choices]
-            return Select(options, id=f"need-{need.key}", prompt="Choose")
-        return Input(id=f"need-{need.key}")
+            return Select(options, compact=True, id=f"need-{need.key}", prompt="Choose")
+        return Input(compact=True, id=f"need-{need.key}")
 
     def action_save(self) -> None:
         """Dismiss with the outcome and the answers; every one is required."""
@@ -183,17 +184,22 @@ class NoteDialog(Dialog[NewNote]):
              ("Opinion (professional judgement)", NoteKind.OPINION.value)],
             value=NoteKind.FACT.value,
             allow_blank=False,
-            id="kind",
+            compact=True, id="kind",
         )  # fmt: skip
-        yield TextArea(self.initial, id="note", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(self.initial, compact=True, id="note", soft_wrap=True, tab_behavior="focus")
         yield Label("Notes are append-only. Ctrl+S saves, Escape cancels.", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#note", TextArea).focus()
 
     def draft_text(self) -> str:
-        """The text typed so far (kept as a draft if the app locks)."""
+        """The text typed so far."""
         return self.query_one("#note", TextArea).text
+
+    def draft_state(self) -> tuple[str, dict[str, str]] | None:
+        """Unsaved note text to keep (encrypted) if the app locks now."""
+        text = self.draft_text()
+        return (f"note:{self.case_id}", {"text": text}) if text.strip() else None
 
     def action_save(self) -> None:
         """Dismiss with the note."""
@@ -215,9 +221,9 @@ class RiskDialog(Dialog[RiskChange]):
     def fields(self) -> ComposeResult:
         yield Label(f"Now: {self.current.value}. New level:")
         yield Select([(r.value, r.value) for r in Risk], value=self.current.value,
-                     allow_blank=False, id="risk")  # fmt: skip
+                     allow_blank=False, compact=True, id="risk")  # fmt: skip
         yield Label("Why is the risk changing?")
-        yield TextArea(id="reason", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(compact=True, id="reason", soft_wrap=True, tab_behavior="focus")
 
     def action_save(self) -> None:
         """Dismiss with the new level and the reason."""
@@ -234,9 +240,9 @@ class DecisionDialog(Dialog[DecisionRecord]):
 
     def fields(self) -> ComposeResult:
         yield Label("Decision")
-        yield Input("no referral", id="kind")
+        yield Input("no referral", compact=True, id="kind")
         yield Label("Reasons (who was consulted, what was weighed)")
-        yield TextArea(id="reasons", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(compact=True, id="reasons", soft_wrap=True, tab_behavior="focus")
 
     def action_save(self) -> None:
         """Dismiss with the decision."""
@@ -258,9 +264,9 @@ class EvidenceDialog(Dialog[tuple[str, str]]):
             classes="warning",
         )
         yield Label("What it is (describe, do not copy)")
-        yield TextArea(id="description", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(compact=True, id="description", soft_wrap=True, tab_behavior="focus")
         yield Label("Where it is (platform, address, device)")
-        yield Input(id="location")
+        yield Input(compact=True, id="location")
 
     def action_save(self) -> None:
         """Dismiss with (description, location)."""
@@ -290,7 +296,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         yield Static(self.question + "\n\n[Y]es / [N]o", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_answer(self, yes: bool) -> None:
         """Dismiss with the answer."""

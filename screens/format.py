@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from dsl_tui.model import Risk, Step, StepState
 
@@ -23,6 +23,21 @@ STEP_MARK: dict[StepState, str] = {
 }
 
 
+#: The zone times are shown in; None means the computer's own (tests fix it for snapshots).
+_ZONE: tzinfo | None = None
+
+
+def set_zone(zone: tzinfo | None) -> None:
+    """Show times in ``zone`` (None: the computer's local time)."""
+    global _ZONE
+    _ZONE = zone
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` in the zone times are shown in."""
+    return moment.astimezone(_ZONE)
+
+
 def risk_label(risk: Risk) -> str:
     """The risk with its urgency marks, e.g. ``!! high``."""
     return RISK_LABEL.get(Risk(risk), str(risk))
@@ -32,15 +47,14 @@ def when(moment: datetime | None) -> str:
     """A moment in local time, e.g. ``Tue 24 Nov 14:05``; blank for none."""
     if moment is None:
         return ""
-    local = moment.astimezone()
-    return local.strftime("%a %d %b %H:%M")
+    return local(moment).strftime("%a %d %b %H:%M")
 
 
 def when_long(moment: datetime | None) -> str:
     """A moment in local time with the year, e.g. ``24 Nov 2026 14:05``."""
     if moment is None:
         return ""
-    return moment.astimezone().strftime("%d %b %Y %H:%M")
+    return local(moment).strftime("%d %b %Y %H:%M")
 
 
 def span(delta: timedelta) -> str:
@@ -53,14 +67,16 @@ def span(delta: timedelta) -> str:
     return f"{seconds // 86400}d"
 
 
-def due_text(due: datetime | None, now: datetime, overdue: bool | None = None) -> str:
+def due_text(
+    due: datetime | None, now: datetime, overdue: bool | None = None, *, short: bool = False
+) -> str:
     """A deadline as a DSL reads it: ``OVERDUE 2h`` (with a warning mark) or ``in 3h``."""
     if due is None:
         return "no deadline"
     late = overdue if overdue is not None else now > due
     if late:
         return f"\u26a0 OVERDUE {span(now - due)}"
-    return f"in {span(due - now)} ({when(due)})"
+    return f"in {span(due - now)}" if short else f"in {span(due - now)} ({when(due)})"
 
 
 def due_after_text(due_after: timedelta | None) -> str:

@@ -43,8 +43,10 @@ class CaseFileViewer(App[None]):
         yield Static(Text("\n".join(header_lines(self.document))), id="file-info")
         with Horizontal():
             yield ListView(
-                *(ListItem(Label(Text(f"{c.get('id', '')}\n{c.get('category_title', '')}")))
-                  for c in self._cases),
+                *(
+                    ListItem(Label(Text(f"{c.get('id', '')}\n{c.get('category_title', '')}")))
+                    for c in self._cases
+                ),
                 id="cases",
             )
             with VerticalScroll(id="detail"):

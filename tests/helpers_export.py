@@ -21,9 +21,12 @@ from dsl_tui.model import (
     AuditEntry,
     Case,
     ChronologyEntry,
+    ConcernReport,
     Decision,
     EvidenceItem,
     EvidenceNote,
+    NewAccount,
+    NewPerson,
     NoteKind,
     Person,
     PersonRole,
@@ -38,6 +41,7 @@ PUPIL = "Amara Okonkwo-Bell"
 PUPIL_2 = "Theo Marchetti"
 STAFF = "Daniel Whitcombe"
 DSL = "Priya Ramanathan"
+PARENT = "Grace Okonkwo-Bell"
 EVIDENCE_BYTES = b"\x89PNG fictional screenshot bytes for Amara Okonkwo-Bell"
 
 
@@ -51,7 +55,8 @@ def sample_case(case_id: str = "SRA-2026-0001", *, with_blob: bool = True) -> Ca
         reported_at=T0,
         occurred_at=T0 - timedelta(days=1),
         summary=f"{PUPIL} (Y8) shown a group chat where {PUPIL_2} posts insults about her.",
-        child_words="Amara said: 'they keep calling me names in the chat <script>alert(1)</script>'",
+        child_words="Amara said: 'they keep calling me names in the chat "
+        "<script>alert(1)</script>'",
         category="online_bullying",
         category_title="Online bullying",
         clause="6.1",
@@ -59,36 +64,78 @@ def sample_case(case_id: str = "SRA-2026-0001", *, with_blob: bool = True) -> Ca
         status=Status.OPEN,
         answers=(("immediate_risk", "no"),),
         people=(
-            Person(id="p1", role=PersonRole.PUPIL, name=PUPIL, year_group="8",
-                   date_of_birth=date(2013, 5, 4), school="SRA"),
+            Person(
+                id="p1",
+                role=PersonRole.PUPIL,
+                name=PUPIL,
+                year_group="8",
+                date_of_birth=date(2013, 5, 4),
+                school="SRA",
+            ),
             Person(id="p2", role=PersonRole.PUPIL, name=PUPIL_2, year_group="8"),
             Person(id="p3", role=PersonRole.STAFF, name=STAFF),
+            Person(id="p4", role=PersonRole.PARENT, name=PARENT),
         ),
         accounts=(Account(id="a1", platform="Instagram", handle="@okonkwo.bell.fan"),),
         steps=(
-            Step(id="s1", key="record", title="Record what was seen", actor="DSL", clause="8.2",
-                 due_at=T0 + timedelta(hours=1), state=StepState.DONE,
-                 done_at=T0 + timedelta(minutes=30), done_by=DSL,
-                 outcome="Screenshots described; Okonkwo-Bell's mother told."),
-            Step(id="s2", key="behaviour", title="Behaviour policy for the author", actor="Head",
-                 clause="9.2", due_at=T0 + timedelta(days=2)),
+            Step(
+                id="s1",
+                key="record",
+                title="Record what was seen",
+                actor="DSL",
+                clause="8.2",
+                due_at=T0 + timedelta(hours=1),
+                state=StepState.DONE,
+                done_at=T0 + timedelta(minutes=30),
+                done_by=DSL,
+                outcome="Screenshots described; Okonkwo-Bell's mother told.",
+            ),
+            Step(
+                id="s2",
+                key="behaviour",
+                title="Behaviour policy for the author",
+                actor="Head",
+                clause="9.2",
+                due_at=T0 + timedelta(days=2),
+            ),
         ),
         evidence=(
-            EvidenceItem(id="e1", description="Screenshot of the chat naming amara okonkwo-bell",
-                         location="Instagram group", captured_at=T0, added_at=T0, added_by=DSL,
-                         blob_id="blob1" if with_blob else None,
-                         sha256=digest if with_blob else None, filename="amara-chat.png"),
+            EvidenceItem(
+                id="e1",
+                description="Screenshot of the chat naming amara okonkwo-bell",
+                location="Instagram group",
+                captured_at=T0,
+                added_at=T0,
+                added_by=DSL,
+                blob_id="blob1" if with_blob else None,
+                sha256=digest if with_blob else None,
+                filename="amara-chat.png",
+            ),
         ),
         notes=(
-            EvidenceNote(id="n1", at=T0 + timedelta(minutes=5), by=DSL,
-                         text="AMARA was upset; Theo admitted posting.", kind=NoteKind.FACT),
-            EvidenceNote(id="n2", at=T0 + timedelta(minutes=9), by=DSL,
-                         text="I think Amara's friends are also involved.",
-                         kind=NoteKind.OPINION),
+            EvidenceNote(
+                id="n1",
+                at=T0 + timedelta(minutes=5),
+                by=DSL,
+                text="AMARA was upset; Theo admitted posting.",
+                kind=NoteKind.FACT,
+            ),
+            EvidenceNote(
+                id="n2",
+                at=T0 + timedelta(minutes=9),
+                by=DSL,
+                text="I think Amara's friends are also involved.",
+                kind=NoteKind.OPINION,
+            ),
         ),
         decisions=(
-            Decision(id="d1", at=T0 + timedelta(hours=2), by=DSL, kind="no referral",
-                     text="No referral to social care: handled in school with Amara's parents."),
+            Decision(
+                id="d1",
+                at=T0 + timedelta(hours=2),
+                by=DSL,
+                kind="no referral",
+                text="No referral to social care: handled in school with Amara's parents.",
+            ),
         ),
         owner=DSL,
     )
@@ -98,8 +145,10 @@ def sample_chronology(case: Case) -> list[ChronologyEntry]:
     """A chronology like the casebook makes: creation, notes, a step done."""
     return [
         ChronologyEntry(at=case.reported_at, by=case.reporter, kind="logged", text=case.summary),
-        *(ChronologyEntry(at=n.at, by=n.by, kind=f"note ({n.kind})", text=n.text, ref=n.id)
-          for n in case.notes),
+        *(
+            ChronologyEntry(at=n.at, by=n.by, kind=f"note ({n.kind})", text=n.text, ref=n.id)
+            for n in case.notes
+        ),
     ]
 
 
@@ -110,9 +159,11 @@ class FakePlaybook:
     schools: tuple[Any, ...] = ()
 
     def clause_text(self, clause: str) -> str:
-        return {"8.2": "Staff should keep any records of abuse.",
-                "9.2": "The pupil will be disciplined in line with the behaviour policy.",
-                "6.1": "Safeguarding risks <including> grooming."}.get(clause, "")
+        return {
+            "8.2": "Staff should keep any records of abuse.",
+            "9.2": "The pupil will be disciplined in line with the behaviour policy.",
+            "6.1": "Safeguarding risks <including> grooming.",
+        }.get(clause, "")
 
 
 @dataclass
@@ -147,6 +198,7 @@ class FakeCasebook:
 
     def receive_case(self, case: Case, *, from_school: str, received_at: datetime) -> Case:
         self.received.append((case, from_school, received_at))
+        self.audits.append(("import", case.id, "received"))
         new = f"NEW-{len(self.received)}"
         self.cases[new] = case
         return case
@@ -180,3 +232,33 @@ def make_zip(entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
         for info, data in entries:
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+OTTOLINE = "Ottoline Fairweather-Brook"
+
+
+def answers_for(casebook: Any) -> dict[str, str]:
+    """Walk the real playbook's questions with "no" / the first choice (an online bullying case)."""
+    answers: dict[str, str] = {}
+    while (q := casebook.playbook.next_question(answers)) is not None:
+        answers[q.key] = "no" if q.kind == "yes_no" else q.choices[0].key
+    return answers
+
+
+def worked_case(casebook: Any, name: str = OTTOLINE) -> str:
+    """Log a concern and do some work on it; returns the case id."""
+    report = ConcernReport(
+        school="sra", reporter="Gideon Hartley",
+        summary=f"{name} received insulting messages in a class group chat.",
+        people=(NewPerson(PersonRole.PUPIL, name, "9"),),
+        accounts=(NewAccount("Snapchat", "@fictional.handle"),),
+    )  # fmt: skip
+    case = casebook.log_concern(report, answers_for(casebook))
+    casebook.add_note(case.id, f"{name.split()[0]} showed me the messages.", NoteKind.FACT)
+    casebook.add_evidence(
+        case.id, "Screenshot of the chat", "Snapchat", data=b"PNGDATA", filename="chat.png"
+    )
+    casebook.complete_step(case.id, case.steps[0].id, "Spoke with the pupil; words recorded.")
+    casebook.change_risk(case.id, Risk.HIGH, "Messages continued overnight.")
+    casebook.record_decision(case.id, "no referral", "Handled in school; parents informed.")
+    return case.id

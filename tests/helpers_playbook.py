@@ -1,4 +1,4 @@
-"""Test helpers for the playbook: the shipped file as raw data, and every path through the wizard."""
+"""Playbook test helpers: the shipped file as raw data, and every path through the wizard."""
 
 from __future__ import annotations
 

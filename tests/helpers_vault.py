@@ -47,14 +47,14 @@ def make_vault(path: Path, docs: int = 0) -> Vault:
 
 def header_end(raw: bytes) -> int:
     """Offset just past the header checksum (start of the 8-byte body length)."""
-    length = int.from_bytes(raw[len(MAGIC):len(MAGIC) + 4], "big")
+    length = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 4], "big")
     return len(MAGIC) + 4 + length + 32
 
 
 def body_range(raw: bytes) -> tuple[int, int]:
     """(start, end) of the snapshot body (nonce + ciphertext)."""
     at = header_end(raw)
-    length = int.from_bytes(raw[at:at + 8], "big")
+    length = int.from_bytes(raw[at : at + 8], "big")
     return at + 8, at + 8 + length
 
 
@@ -63,7 +63,7 @@ def journal_records(raw: bytes) -> list[tuple[int, int]]:
     pos = body_range(raw)[1]
     found = []
     while pos + 8 <= len(raw):
-        length = int.from_bytes(raw[pos:pos + 4], "big")
+        length = int.from_bytes(raw[pos : pos + 4], "big")
         found.append((pos, pos + 8 + length))
         pos += 8 + length
     return found
@@ -72,24 +72,29 @@ def journal_records(raw: bytes) -> list[tuple[int, int]]:
 def rewrite_header(raw: bytes, new_json: bytes) -> bytes:
     """``raw`` with its header JSON replaced and the unkeyed checksum recomputed (an attacker's
     edit, not an accident)."""
-    start = len(MAGIC) + 4
     end = header_end(raw) - 32
     prefix = MAGIC + len(new_json).to_bytes(4, "big") + new_json
-    return prefix + hashlib.sha256(prefix).digest() + raw[end + 32:]
+    return prefix + hashlib.sha256(prefix).digest() + raw[end + 32 :]
 
 
 def header_json(raw: bytes) -> bytes:
     """The header JSON bytes of a vault file."""
-    return raw[len(MAGIC) + 4:header_end(raw) - 32]
+    return raw[len(MAGIC) + 4 : header_end(raw) - 32]
 
 
-def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """``python -m dsl_tui ARGS`` with ``stdin``; returns the finished process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "dsl_tui", *args], input=stdin, capture_output=True, text=True,
-        env=full_env, timeout=timeout, cwd=REPO,
+        [sys.executable, "-m", "dsl_tui", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=REPO,
     )
 
 

@@ -146,8 +146,8 @@ def test_append_does_not_reread_the_table() -> None:
     db.storage.read = counting_read  # type: ignore[method-assign]
     for _ in range(50):
         log.append("DSL", "view", "SRA-2026-0001")
-    # TinyDB's insert reads the storage once per write; the log itself never scans the table.
-    assert reads <= 51
+    # One read per write (the entry and the head); the log itself never reads the table back.
+    assert reads <= 2 * 50 + 2
     db.storage.read = real_read  # type: ignore[method-assign]
     assert verify_chain(db) == []
 
@@ -169,3 +169,28 @@ def test_staff_case_audit_is_clean_too() -> None:
     case = book.log_concern(bullying_report(pupil=CANARY), STAFF_ANSWERS)
     book.complete_step(case.id, "s1", f"{CANARY} ok", {"consent": "yes"})
     assert CANARY not in json.dumps(book.db.table("audit").all())
+
+
+def test_entries_cut_off_the_end_are_detected() -> None:
+    book, _ = _busy_casebook()
+    raw = _raw(book)
+    del raw[max(raw, key=int)]
+    problems = verify_chain(book.db)
+    assert problems and "removed from the end" in problems[0]
+
+
+def test_a_missing_head_record_is_detected() -> None:
+    book, _ = _busy_casebook()
+    data = book.db.storage.read()
+    assert data is not None
+    data["audit_head"].clear()
+    assert verify_chain(book.db)
+
+
+def test_standalone_log_keeps_its_head() -> None:
+    db = TinyDB(storage=MemoryStorage)
+    log = AuditLog(db)
+    for _ in range(3):
+        log.append("DSL", "view", "SRA-2026-0001")
+    assert verify_chain(db) == []
+    assert AuditLog(db).seq == 3

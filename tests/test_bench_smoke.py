@@ -18,17 +18,24 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 @pytest.fixture(scope="module")
-def bench_modules() -> Iterator[tuple[object, object]]:
+def bench_modules() -> Iterator[tuple[Any, ...]]:
     """The harness's own modules (bench/ is not an installed package)."""
     sys.path.insert(0, str(BENCH))
     try:
         import report
         import timing
+        import vaults
+        import workloads
 
-        yield report, timing
+        yield report, timing, vaults, workloads
     finally:
         sys.path.remove(str(BENCH))
-        for name in ("report", "timing"):  # generic names: do not leak them to other tests
+        for name in (
+            "report",
+            "timing",
+            "vaults",
+            "workloads",
+        ):  # generic names: do not leak them to other tests
             sys.modules.pop(name, None)
 
 
@@ -63,8 +70,8 @@ def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     assert not list((tmp_path / "work").glob("run-*")), "the run's working copies were left behind"
 
 
-def test_verdicts_follow_the_figures(bench_modules: tuple[Any, Any]) -> None:
-    report, timing = bench_modules
+def test_verdicts_follow_the_figures(bench_modules: tuple[Any, ...]) -> None:
+    report, timing = bench_modules[:2]
     fast = report.SizeResult(100, timings={"save_note": timing.Timing(samples=[0.010])})
     slow = report.SizeResult(
         10_000,
@@ -85,3 +92,20 @@ def test_verdicts_follow_the_figures(bench_modules: tuple[Any, Any]) -> None:
     linear = report.SizeResult(1_000, timings={"save_note": timing.Timing(samples=[0.200])})
     verdicts = {name: verdict for name, _s, verdict in report.targets([fast, linear])}
     assert verdicts["save cost sublinear in vault size (log-log slope < 1)"] == "MISS"
+
+
+def test_a_part_not_built_yet_is_a_row_not_a_crash(bench_modules: tuple[Any, ...]) -> None:
+    _report, _timing, vaults, workloads = bench_modules
+    with pytest.raises(vaults.NotBuiltYet):
+        vaults.import_part("dsl_tui.no_such_part_yet")
+    with pytest.raises(vaults.NotBuiltYet):
+        vaults.import_part("dsl_tui.session", "no_such_function")
+
+    def missing() -> object:
+        return vaults.import_part("screens.no_such_screen")
+
+    def broken() -> object:
+        raise RuntimeError("boom")
+
+    assert workloads.guarded(missing).na == "n/a (not built yet)"
+    assert workloads.guarded(broken).na == "n/a (RuntimeError: boom)"

@@ -195,7 +195,9 @@ def test_retention_review_dates() -> None:
 def test_retention_from_a_known_birth_date() -> None:
     book = fake_casebook()
     case = book.log_concern(
-        bullying_report(people=(NewPerson(PersonRole.PUPIL, "Lila Penrose", "", date(2015, 1, 9)),)),
+        bullying_report(
+            people=(NewPerson(PersonRole.PUPIL, "Lila Penrose", "", date(2015, 1, 9)),)
+        ),
         BULLYING_ANSWERS,
     )
     assert case.review_on == date(2040, 1, 9)

@@ -1,4 +1,4 @@
-"""The case file's format: what is inside, how it is sealed, how damage and wrong keys are told apart."""
+"""The case file's format: what is inside, how it is sealed, damage versus a wrong key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pyrage
 import pytest
 from helpers_export import (
     EVIDENCE_BYTES,
+    PARENT,
     PUPIL,
     PUPIL_2,
     STAFF,
@@ -26,8 +27,8 @@ from dsl_tui.export import (
     keygen,
     load_identities,
     open_case_file,
+    package,
 )
-from dsl_tui.export import package
 from dsl_tui.export.casefile_json import validate
 
 
@@ -59,11 +60,16 @@ def test_export_holds_html_json_evidence_and_a_manifest_of_them(
     book = fake_casebook()
     result = export_cases(book, ["SRA-2026-0001"], tmp_path / "case.age", recipients=[public])
     files = _payload(result.path, identity)
-    assert set(files) == {"case-file.html", "case-file.json", "MANIFEST.sha256",
-                          "evidence/SRA-2026-0001-e1.png"}
+    assert set(files) == {
+        "case-file.html",
+        "case-file.json",
+        "MANIFEST.sha256",
+        "evidence/SRA-2026-0001-e1.png",
+    }
     manifest = files["MANIFEST.sha256"].decode().splitlines()
     assert sorted(line.split("  ", 1)[1] for line in manifest) == sorted(
-        n for n in files if n != "MANIFEST.sha256")
+        n for n in files if n != "MANIFEST.sha256"
+    )
     for line in manifest:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256(files[name]).hexdigest() == digest
@@ -77,7 +83,9 @@ def test_export_holds_html_json_evidence_and_a_manifest_of_them(
     assert result.receipt_code == package.receipt_code(result.path.read_bytes())
 
 
-def test_html_escapes_every_text_and_is_self_contained(tmp_path: Path, key: tuple[Path, str]) -> None:
+def test_html_escapes_every_text_and_is_self_contained(
+    tmp_path: Path, key: tuple[Path, str]
+) -> None:
     identity, public = key
     export_cases(fake_casebook(), ["SRA-2026-0001"], tmp_path / "c.age", recipients=[public])
     html = _payload(tmp_path / "c.age", identity)["case-file.html"].decode()
@@ -129,8 +137,13 @@ def test_no_evidence_leaves_files_out_but_keeps_the_records(
     tmp_path: Path, key: tuple[Path, str]
 ) -> None:
     identity, public = key
-    export_cases(fake_casebook(), ["SRA-2026-0001"], tmp_path / "c.age", recipients=[public],
-                 include_evidence=False)
+    export_cases(
+        fake_casebook(),
+        ["SRA-2026-0001"],
+        tmp_path / "c.age",
+        recipients=[public],
+        include_evidence=False,
+    )
     files = _payload(tmp_path / "c.age", identity)
     assert not [n for n in files if n.startswith("evidence/")]
     assert b"Screenshot of the chat" in files["case-file.json"]
@@ -142,13 +155,20 @@ def test_redaction_leaves_no_full_name_anywhere(
 ) -> None:
     identity, public = key
     pupils, staff = mode in ("pupils", "all"), mode in ("staff", "all")
-    export_cases(fake_casebook(), ["SRA-2026-0001"], tmp_path / "r.age", recipients=[public],
-                 redact_pupils=pupils, redact_staff=staff)
+    export_cases(
+        fake_casebook(),
+        ["SRA-2026-0001"],
+        tmp_path / "r.age",
+        recipients=[public],
+        redact_pupils=pupils,
+        redact_staff=staff,
+    )
     raw = package.decrypt((tmp_path / "r.age").read_bytes(), identities=load_identities(identity))
     files = unzip(raw)
     everything = raw.decode("latin-1") + "".join(files) + b"".join(files.values()).decode()
-    hidden = ([PUPIL, PUPIL_2, "Amara", "Okonkwo", "Theo"] if pupils else []) + (
-        [STAFF, "Whitcombe", "Priya"] if staff else [])
+    hidden = ([PUPIL, PUPIL_2, PARENT, "Amara", "Okonkwo", "Theo", "Grace"] if pupils else []) + (
+        [STAFF, "Whitcombe", "Priya"] if staff else []
+    )
     for name in hidden:
         assert name.casefold() not in everything.casefold(), name
     assert not [n for n in files if n.startswith("evidence/")]  # files cannot be redacted
@@ -161,8 +181,14 @@ def test_redaction_leaves_no_full_name_anywhere(
 
 def test_transfer_pack_cannot_be_redacted(tmp_path: Path, key: tuple[Path, str]) -> None:
     with pytest.raises(UsageError):
-        export_cases(fake_casebook(), ["SRA-2026-0001"], tmp_path / "t.age", recipients=[key[1]],
-                     redact_pupils=True, transfer_to="Northfield Academy")
+        export_cases(
+            fake_casebook(),
+            ["SRA-2026-0001"],
+            tmp_path / "t.age",
+            recipients=[key[1]],
+            redact_pupils=True,
+            transfer_to="Northfield Academy",
+        )
 
 
 def test_bad_recipient_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -208,7 +234,58 @@ def test_a_file_sealed_for_one_key_does_not_need_all_of_them(
 ) -> None:
     identity, public = key
     second = pyrage.x25519.Identity.generate()
-    export_cases(fake_casebook(), ["SRA-2026-0001"], tmp_path / "c.age",
-                 recipients=[str(second.to_public()), public])
+    export_cases(
+        fake_casebook(),
+        ["SRA-2026-0001"],
+        tmp_path / "c.age",
+        recipients=[str(second.to_public()), public],
+    )
     assert open_case_file(tmp_path / "c.age", identity=identity).cases
     assert pyrage.decrypt((tmp_path / "c.age").read_bytes(), [second])
+
+
+def test_an_export_the_audit_cannot_record_is_taken_back(
+    tmp_path: Path, key: tuple[Path, str]
+) -> None:
+    book = fake_casebook()
+
+    def refuse(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    book.record_audit = refuse  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        export_cases(book, ["SRA-2026-0001"], tmp_path / "c.age", recipients=[key[1]])
+    assert not (tmp_path / "c.age").exists()
+
+
+def test_a_role_in_brackets_is_kept_while_the_name_is_hidden() -> None:
+    from dsl_tui.export.redact import redact_document
+
+    document = {
+        "cases": [
+            {
+                "people": [],
+                "reporter": "Inez Dunmore (IT technician)",
+                "summary": "Inez Dunmore saw it on the IT suite screens.",
+            }
+        ]
+    }
+    red = redact_document(document, pupils=False, staff=True)
+    assert red["cases"][0]["reporter"] == "I.D. (IT technician)"
+    assert red["cases"][0]["summary"] == "I.D. saw it on the IT suite screens."
+
+
+def test_export_replaces_an_old_case_file_but_never_another_file(
+    tmp_path: Path, key: tuple[Path, str]
+) -> None:
+    book = fake_casebook()
+    target = tmp_path / "c.age"
+    export_cases(book, ["SRA-2026-0001"], target, recipients=[key[1]])
+    first = target.read_bytes()
+    export_cases(book, ["SRA-2026-0001"], target, recipients=[key[1]])
+    assert target.read_bytes() != first  # a fresh file replaced the old one
+    precious = tmp_path / "school.dsl"
+    precious.write_bytes(b"DSLVAULT not a case file")
+    with pytest.raises(UsageError):
+        export_cases(book, ["SRA-2026-0001"], precious, recipients=[key[1]])
+    assert precious.read_bytes() == b"DSLVAULT not a case file"

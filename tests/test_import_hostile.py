@@ -15,8 +15,15 @@ import pytest
 from helpers_export import fake_casebook, make_zip, sample_case
 
 from dsl_tui.errors import DslError, UsageError
-from dsl_tui.export import Limits, export_cases, import_case_file, keygen, load_identities
-from dsl_tui.export import casefile_json, package
+from dsl_tui.export import (
+    Limits,
+    casefile_json,
+    export_cases,
+    import_case_file,
+    keygen,
+    load_identities,
+    package,
+)
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.exporter import build_document
 
@@ -38,8 +45,9 @@ def _public(identity: Path) -> Any:
 def good_files(**changes: Any) -> dict[str, bytes]:
     """The files of a valid transfer pack (without its manifest); ``changes`` edit the JSON."""
     book = fake_casebook()
-    document, evidence = build_document(book, [sample_case()], now=NOW,
-                                        transfer_to="Northfield Academy")
+    document, evidence = build_document(
+        book, [sample_case()], now=NOW, transfer_to="Northfield Academy"
+    )
     document.update(changes)
     return {
         "case-file.html": render_html(document).encode(),
@@ -62,12 +70,18 @@ def seal(tmp_path: Path, identity: Path, zip_bytes: bytes, name: str = "in.age")
 
 def vault_state(book: Any) -> Any:
     """Everything an import could change in the stand-in vault."""
-    return (dict(book.cases), dict(book.blobs), list(book.audits), list(book.received),
-            json.dumps({t: book.db.table(t).all() for t in book.db.tables()}, default=str))
+    return (
+        dict(book.cases),
+        dict(book.blobs),
+        list(book.audits),
+        list(book.received),
+        json.dumps({t: book.db.table(t).all() for t in book.db.tables()}, default=str),
+    )
 
 
-def refuse(book: Any, path: Path, identity: Path, words: str, code: int = 5,
-           limits: Limits | None = None) -> None:
+def refuse(
+    book: Any, path: Path, identity: Path, words: str, code: int = 5, limits: Limits | None = None
+) -> None:
     """Import must fail with ``words`` in a one-sentence message and the vault unchanged."""
     before = vault_state(book)
     with pytest.raises(DslError) as caught:
@@ -85,8 +99,14 @@ def refuse(book: Any, path: Path, identity: Path, words: str, code: int = 5,
 def test_a_good_transfer_pack_imports_with_its_evidence(tmp_path: Path, identity: Path) -> None:
     sender = fake_casebook()
     path = tmp_path / "pack.age"
-    sent = export_cases(sender, ["SRA-2026-0001"], path, recipients=[str(_public(identity))],
-                        transfer_to="Northfield Academy", now=NOW)
+    sent = export_cases(
+        sender,
+        ["SRA-2026-0001"],
+        path,
+        recipients=[str(_public(identity))],
+        transfer_to="Northfield Academy",
+        now=NOW,
+    )
     receiver = fake_casebook()
     receiver.cases.clear()
     receiver.blobs.clear()
@@ -96,7 +116,7 @@ def test_a_good_transfer_pack_imports_with_its_evidence(tmp_path: Path, identity
     assert when == NOW and from_school == "SRA"
     assert case.notes == sample_case().notes and case.steps == sample_case().steps
     assert receiver.blobs[case.evidence[0].blob_id or ""].startswith(b"\x89PNG")
-    assert ("import", case.id, "transfer pack") in receiver.audits
+    assert ("import", case.id, "received") in receiver.audits
     refuse(receiver, path, identity, "already been imported", code=2)
 
 
@@ -154,15 +174,23 @@ def test_a_manifest_mismatch_is_refused(tmp_path: Path, identity: Path) -> None:
     files = good_files()
     entries = with_manifest(files)
     entries[1] = ("case-file.json", files["case-file.json"].replace(b"medium", b"low"))
-    refuse(fake_casebook(), seal(tmp_path, identity, make_zip(entries)), identity,
-           "does not match its manifest")
+    refuse(
+        fake_casebook(),
+        seal(tmp_path, identity, make_zip(entries)),
+        identity,
+        "does not match its manifest",
+    )
 
 
 def test_a_file_missing_from_the_manifest_is_refused(tmp_path: Path, identity: Path) -> None:
     files = good_files()
     entries = [*with_manifest(files), ("evidence/extra.png", b"not listed")]
-    refuse(fake_casebook(), seal(tmp_path, identity, make_zip(entries)), identity,
-           "manifest does not match")
+    refuse(
+        fake_casebook(),
+        seal(tmp_path, identity, make_zip(entries)),
+        identity,
+        "manifest does not match",
+    )
 
 
 @pytest.mark.parametrize(
@@ -200,13 +228,23 @@ def test_evidence_that_does_not_match_its_record_is_refused(tmp_path: Path, iden
 
 
 def test_contents_that_are_not_a_zip_are_refused(tmp_path: Path, identity: Path) -> None:
-    refuse(fake_casebook(), seal(tmp_path, identity, b"just some bytes"), identity, "not a readable zip")
+    refuse(
+        fake_casebook(),
+        seal(tmp_path, identity, b"just some bytes"),
+        identity,
+        "not a readable zip",
+    )
 
 
 def test_a_redacted_file_is_not_imported(tmp_path: Path, identity: Path) -> None:
     path = tmp_path / "red.age"
-    export_cases(fake_casebook(), ["SRA-2026-0001"], path, recipients=[str(_public(identity))],
-                 redact_pupils=True)
+    export_cases(
+        fake_casebook(),
+        ["SRA-2026-0001"],
+        path,
+        recipients=[str(_public(identity))],
+        redact_pupils=True,
+    )
     refuse(fake_casebook(), path, identity, "redacted", code=2)
 
 

@@ -8,29 +8,54 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from helpers_export import PUPIL, STAFF, T0, fake_casebook, sample_case
 
+from dsl_tui.errors import UsageError
 from dsl_tui.model import Account, Person, PersonRole, Risk, Status, StepState
 from dsl_tui.report import build_report, casebook_report, csv_text, text_lines, write_csv
 
-CANARIES = ("Zebedee Quartermaine", "Quartermaine", "canaryplatform", "@zeb.canary",
-            "posts insults", "Okonkwo", "Whitcombe", "Amara", "handled in school")
+CANARIES = (
+    "Zebedee Quartermaine",
+    "Quartermaine",
+    "canaryplatform",
+    "@zeb.canary",
+    "posts insults",
+    "Okonkwo",
+    "Whitcombe",
+    "Amara",
+    "handled in school",
+)
 
 
 def canary_cases() -> list:
     """Three cases; two share a pupil and an account; one uses an odd platform name."""
     base = sample_case()
     zeb = Person(id="p9", role=PersonRole.PUPIL, name="Zebedee Quartermaine", year_group="9")
-    one = replace(base, id="C1", people=(*base.people, zeb),
-                  accounts=(Account(id="a1", platform="instagram", handle="@zeb.canary"),))
+    one = replace(
+        base,
+        id="C1",
+        people=(*base.people, zeb),
+        accounts=(Account(id="a1", platform="instagram", handle="@zeb.canary"),),
+    )
     later = timedelta(days=40)
-    two = replace(base, id="C2", reported_at=T0 + later, risk=Risk.HIGH,
-                  steps=tuple(replace(s, done_at=s.done_at and s.done_at + later + later)
-                              for s in base.steps),
-                  status=Status.CLOSED, closed_at=T0 + timedelta(days=50),
-                  people=(zeb,), outcome="Zebedee Quartermaine moved school",
-                  accounts=(Account(id="a1", platform="Instagram ", handle="@Zeb.Canary"),
-                            Account(id="a2", platform="CanaryPlatform", handle="x")))
+    two = replace(
+        base,
+        id="C2",
+        reported_at=T0 + later,
+        risk=Risk.HIGH,
+        steps=tuple(
+            replace(s, done_at=s.done_at and s.done_at + later + later) for s in base.steps
+        ),
+        status=Status.CLOSED,
+        closed_at=T0 + timedelta(days=50),
+        people=(zeb,),
+        outcome="Zebedee Quartermaine moved school",
+        accounts=(
+            Account(id="a1", platform="Instagram ", handle="@Zeb.Canary"),
+            Account(id="a2", platform="CanaryPlatform", handle="x"),
+        ),
+    )
     old = replace(base, id="C0", reported_at=T0.replace(year=2025))
     return [one, two, old]
 
@@ -50,8 +75,9 @@ def test_counts_medians_and_months() -> None:
 
 
 def test_keys_outside_the_playbook_are_counted_as_other() -> None:
-    report = build_report(canary_cases(), 2026, schools={"SRA": "Steel River Academy"},
-                          categories={}, routes={})
+    report = build_report(
+        canary_cases(), 2026, schools={"SRA": "Steel River Academy"}, categories={}, routes={}
+    )
     assert dict(report.sections["School"]) == {"Steel River Academy": 2}
     assert dict(report.sections["Category"]) == {"other": 2}
 
@@ -68,8 +94,10 @@ def test_no_name_or_free_text_reaches_the_terminal_or_the_csv(tmp_path: Path) ->
 
 
 def test_monthly_bars_scale_to_the_busiest_month() -> None:
-    cases = [replace(sample_case(), id=f"M{i}", reported_at=T0 + timedelta(days=i % 2 * 31))
-             for i in range(3)]
+    cases = [
+        replace(sample_case(), id=f"M{i}", reported_at=T0 + timedelta(days=i % 2 * 31))
+        for i in range(3)
+    ]
     lines = text_lines(build_report(cases, 2026), width=10)
     mar = next(line for line in lines if line.strip().startswith("Mar"))
     apr = next(line for line in lines if line.strip().startswith("Apr"))
@@ -78,8 +106,9 @@ def test_monthly_bars_scale_to_the_busiest_month() -> None:
 
 def test_open_steps_do_not_count_as_a_first_action() -> None:
     case = sample_case()
-    undone = replace(case, steps=tuple(replace(s, state=StepState.OPEN, done_at=None)
-                                       for s in case.steps))
+    undone = replace(
+        case, steps=tuple(replace(s, state=StepState.OPEN, done_at=None) for s in case.steps)
+    )
     assert build_report([undone], 2026).median_hours_to_first_action is None
 
 
@@ -88,3 +117,24 @@ def test_the_casebook_report_is_audited_once_without_viewing_each_case() -> None
     report = casebook_report(book, 2026)
     assert report.total == 2
     assert book.audits == [("report", "", "year 2026")]
+
+
+def test_year_group_written_with_or_without_y_labels_the_same() -> None:
+    cases = canary_cases()
+    relabelled = [
+        replace(
+            c, people=tuple(replace(p, year_group="Y9") if p.id == "p9" else p for p in c.people)
+        )
+        for c in cases
+    ]
+    assert ("pupil Z.Q., Y9", 2) in build_report(relabelled, 2026).patterns
+
+
+def test_csv_never_overwrites_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    report = build_report(canary_cases(), 2026)
+    write_csv(report, tmp_path / "r.csv")
+    write_csv(report, tmp_path / "r.csv")  # an earlier report may be replaced
+    (tmp_path / "vault.dsl").write_bytes(b"precious")
+    with pytest.raises(UsageError):
+        write_csv(report, tmp_path / "vault.dsl")
+    assert (tmp_path / "vault.dsl").read_bytes() == b"precious"

@@ -1,4 +1,5 @@
 """Passphrase quality: long enough, not common, not a pattern; the reason is said."""
+# ruff: noqa: F811 - pytest fixtures are imported from helpers_vault
 
 from __future__ import annotations
 

@@ -6,10 +6,12 @@ in-memory index. A write that fails leaves both the stored data and the index as
 
 from __future__ import annotations
 
-import hashlib
+import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from tinydb import TinyDB
@@ -17,6 +19,7 @@ from tinydb.storages import MemoryStorage
 
 from dsl_tui.audit import AuditLog, read_log, verify_chain
 from dsl_tui.casebook import steps as step_rules
+from dsl_tui.casebook.blobs import MemoryBlobs
 from dsl_tui.casebook.chronology import chronology as build_chronology
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
@@ -33,32 +36,10 @@ from dsl_tui.model import (
     ConcernReport,
     NewAccount,
     NewPerson,
-    NoteKind,
     Risk,
     Status,
     StepPlan,
 )
-
-
-class MemoryBlobs:
-    """Evidence files kept in memory, for a casebook without a vault (tests, previews)."""
-
-    def __init__(self) -> None:
-        self._blobs: dict[str, bytes] = {}
-
-    def put_blob(self, data: bytes) -> tuple[str, str]:
-        """Keep the bytes; returns (blob id, SHA-256 of the plaintext)."""
-        digest = hashlib.sha256(data).hexdigest()
-        blob_id = f"mem-{len(self._blobs) + 1}"
-        self._blobs[blob_id] = bytes(data)
-        return blob_id, digest
-
-    def get_blob(self, blob_id: str) -> bytes:
-        """The bytes kept under ``blob_id``."""
-        try:
-            return self._blobs[blob_id]
-        except KeyError:
-            raise NotFound("That evidence file is not in this vault.") from None
 
 
 class Casebook(CaseWork, CaseViews):
@@ -85,6 +66,8 @@ class Casebook(CaseWork, CaseViews):
         self._audit_clock = self._clock
         self._blobs = blobs if blobs is not None else (vault if vault is not None else None)
         self._store = Store(db)
+        #: One writer at a time, even when the app saves from a worker thread.
+        self._write_lock = threading.RLock()
         self._load()
         #: Failed unlock attempts since the last unlock (set by ``session.unlock``).
         self.failed_unlocks = 0
@@ -109,11 +92,20 @@ class Casebook(CaseWork, CaseViews):
         """Build the index, the audit chain head and the drafts from one read of the tables."""
         snapshot = self._store.snapshot()
         self._index = CaseIndex.build(snapshot)
+        heads = snapshot["audit_head"]
+        self._head_doc = int(next(iter(heads))) if heads else None
         self._audit = AuditLog(
-            self.db, self._audit_clock, insert=lambda d: self._store.insert("audit", d),
-            raw=snapshot["audit"],
+            self.db, self._audit_clock, insert=partial(self._store.insert, "audit"),
+            set_head=self._set_audit_head, raw=snapshot["audit"],
         )  # fmt: skip
         self._drafts = Drafts(self._store, snapshot["drafts"])
+
+    def _set_audit_head(self, head: dict[str, Any]) -> None:
+        """Keep the audit chain's head in its one document (inside the same save)."""
+        if self._head_doc is None:
+            self._head_doc = self._store.insert("audit_head", head)
+        else:
+            self._store.update("audit_head", self._head_doc, head)
 
     @contextmanager
     def backdated(self, clock: Callable[[], datetime]) -> Iterator[None]:
@@ -135,12 +127,13 @@ class Casebook(CaseWork, CaseViews):
         If the save fails, nothing of the batch is kept and the index is rebuilt from what is
         stored. An error inside the block should end the block.
         """
-        try:
-            with self._store.batch():
-                yield
-        except BaseException:
-            self._load()
-            raise
+        with self._write_lock:
+            try:
+                with self._store.batch():
+                    yield
+            except BaseException:
+                self._load()
+                raise
 
     def now(self) -> datetime:
         """The casebook's clock (injectable in tests)."""
@@ -149,13 +142,16 @@ class Casebook(CaseWork, CaseViews):
     @contextmanager
     def _saving(self) -> Iterator[None]:
         """One save for everything inside; on failure the audit chain head is put back."""
-        seq, head = self._audit.seq, self._audit.head
-        try:
-            with self._store.batch():
-                yield
-        except BaseException:
-            self._audit.rollback(seq, head)
-            raise
+        with self._write_lock:
+            seq, head = self._audit.seq, self._audit.head
+            try:
+                with self._store.batch():
+                    yield
+            except BaseException:
+                self._audit.rollback(seq, head)
+                if self._head_doc is not None and not self._store.has("audit_head", self._head_doc):
+                    self._head_doc = None
+                raise
 
     def _record(self, case_id: str) -> CaseRecord:
         record = self._index.records.get(case_id)
@@ -218,6 +214,9 @@ class Casebook(CaseWork, CaseViews):
         summary = step_rules.require_text(report.summary, "what happened")
         reporter = step_rules.require_text(report.reporter, "who reported it")
         school = self._school(report.school)
+        relevant = getattr(self.playbook, "relevant_answers", None)
+        # Keep only the answers on the wizard's path (not those of a branch backed out of).
+        answers = relevant(answers) if callable(relevant) else dict(answers)
         result = self.playbook.triage(dict(answers))
         now = self._clock()
         reported_at = report.reported_at or now
@@ -322,6 +321,11 @@ class Casebook(CaseWork, CaseViews):
             self.audit_event("view", case_id)
         return record.to_case()
 
+    def prepare_search(self) -> None:
+        """Build every case's search text now (call it in a worker after unlocking, so the
+        first search is as quick as the rest)."""
+        self._index.warm()
+
     def chronology(self, case_id: str) -> list[ChronologyEntry]:
         """Everything that happened on a case, oldest first."""
         return build_chronology(self._record(case_id))
@@ -332,6 +336,28 @@ class Casebook(CaseWork, CaseViews):
             raise NotFound("This casebook keeps no evidence files.")
         data: bytes = self._blobs.get_blob(blob_id)
         return data
+
+    # -------------------------------------------------------------- transfers
+    def receive_case(
+        self,
+        case: Case,
+        *,
+        from_school: str,
+        received_at: datetime,
+        chronology: Sequence[ChronologyEntry] = (),
+    ) -> Case:
+        """Add a case received from another school, keeping its parts, times and events."""
+        from dsl_tui.casebook.receive import receive_case
+
+        return receive_case(
+            self, case, from_school=from_school, received_at=received_at, chronology=chronology
+        )
+
+    def mark_transferred(self, case_id: str, to_school: str) -> Case:
+        """Mark a case as sent to another school (an event and an audit entry)."""
+        from dsl_tui.casebook.receive import mark_transferred
+
+        return mark_transferred(self, case_id, to_school)
 
     # ----------------------------------------------------------------- drafts
     def save_draft(self, key: str, data: dict[str, Any]) -> None:
@@ -362,7 +388,14 @@ class Casebook(CaseWork, CaseViews):
         return verify_chain(self.db)
 
     def lock(self) -> None:
-        """Close the vault behind this casebook (if any): forget keys, release the lock."""
-        if self.vault is not None:
-            self.vault.close()
-            self.vault = None
+        """Close the vault behind this casebook (if any): forget keys, release the lock, and
+        drop every case held in memory."""
+        try:
+            if self.vault is not None:
+                self.vault.close()
+                self.vault = None
+        finally:
+            self._index = CaseIndex()
+            self._drafts = Drafts(self._store, {})
+            # The index froze what it loaded (see CaseIndex.build): let the collector free it.
+            gc.unfreeze()

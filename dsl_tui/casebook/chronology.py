@@ -23,7 +23,9 @@ def chronology(record: CaseRecord) -> list[ChronologyEntry]:
     if occurred:
         add(-3, ChronologyEntry(occurred, "", "incident", "What happened (as reported)."))
     reported = parse_dt(core.get("reported_at")) or _EPOCH
-    add(-2, ChronologyEntry(reported, core.get("reporter", ""), "reported", core.get("summary", "")))
+    add(
+        -2, ChronologyEntry(reported, core.get("reporter", ""), "reported", core.get("summary", ""))
+    )
     if core.get("child_words"):
         add(
             -1,
@@ -40,7 +42,10 @@ def chronology(record: CaseRecord) -> list[ChronologyEntry]:
         else:
             text = f"{step.get('title', '')}: set aside ({step.get('reason', '')})"
             kind = "step set aside"
-        add(step.get("done_ord", 0), ChronologyEntry(done, step.get("done_by", ""), kind, text, step["id"]))
+        add(
+            step.get("done_ord", 0),
+            ChronologyEntry(done, step.get("done_by", ""), kind, text, step["id"]),
+        )
     for note in record.parts["notes"]:
         kind = f"note ({note.get('kind', 'fact')})"
         text = note.get("text", "")
@@ -54,7 +59,10 @@ def chronology(record: CaseRecord) -> list[ChronologyEntry]:
         text = item.get("description", "")
         if item.get("location"):
             text += f" (where: {item['location']})"
-        add(item.get("ord", 0), ChronologyEntry(at, item.get("added_by", ""), "evidence", text, item["id"]))
+        add(
+            item.get("ord", 0),
+            ChronologyEntry(at, item.get("added_by", ""), "evidence", text, item["id"]),
+        )
     for decision in record.parts["decisions"]:
         at = parse_dt(decision.get("at")) or _EPOCH
         add(

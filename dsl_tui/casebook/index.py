@@ -8,41 +8,24 @@ so memory never runs ahead of what was saved.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dsl_tui.casebook.linking import LinkKey, case_keys
-from dsl_tui.casebook.records import Doc, case_from, parse_dt
-from dsl_tui.model import Case, CaseSummary, PersonRole, Risk, Status, StepState
+from dsl_tui.casebook.records import Doc, case_from, parse_dt, step_from
+from dsl_tui.model import Case, CaseSummary, PersonRole, Risk, Status, Step
 
 #: Tables holding a case's parts, in the order a record keeps them.
 PART_TABLES = ("people", "accounts", "steps", "notes", "evidence", "decisions", "events")
 
-#: The fields of each part that a case search looks in.
-_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "people": ("name", "year_group", "role", "notes"),
-    "accounts": ("platform", "handle", "url", "phone"),
-    "steps": ("title", "actor", "outcome", "reason", "clause"),
-    "notes": ("text",),
-    "evidence": ("description", "location", "filename"),
-    "decisions": ("kind", "text"),
-    "events": ("text",),
-}
 _CORE_TEXT = (
     "id", "school", "reporter", "summary", "child_words", "category", "category_title",
     "clause", "status", "risk", "outcome", "owner", "received_from", "transferred_to",
 )  # fmt: skip
-
-
-def part_text(table: str, doc: Mapping[str, Any]) -> str:
-    """The lower-case searchable text of one part document."""
-    values = [str(doc.get(f) or "") for f in _TEXT_FIELDS.get(table, ())]
-    if table == "steps":
-        values.extend(str(v) for _, v in doc.get("answers", ()))
-    return " ".join(v for v in values if v).lower()
 
 
 def _person_label(doc: Mapping[str, Any]) -> str:
@@ -56,28 +39,67 @@ def _person_label(doc: Mapping[str, Any]) -> str:
     return f"{initials} ({role})"
 
 
+#: How a case's searchable text is made from each kind of part (fast: one f-string each).
+_PART_TEXT: dict[str, Any] = {
+    "people": lambda d: f"{d.get('name') or ''} {d.get('year_group') or ''} {d.get('notes') or ''}",
+    "accounts": lambda d: (
+        f"{d.get('platform') or ''} {d.get('handle') or ''} "
+        f"{d.get('url') or ''} {d.get('phone') or ''}"
+    ),
+    "steps": lambda d: (
+        f"{d.get('title') or ''} {d.get('outcome') or ''} {d.get('reason') or ''} "
+        + " ".join(str(v) for _, v in d.get("answers") or ())
+    ),
+    "notes": lambda d: d.get("text") or "",
+    "evidence": lambda d: (
+        f"{d.get('description') or ''} {d.get('location') or ''} {d.get('filename') or ''}"
+    ),
+    "decisions": lambda d: f"{d.get('kind') or ''} {d.get('text') or ''}",
+    "events": lambda d: d.get("text") or "",
+}
+
+
+#: Risk levels by stored value, 0 the most urgent (``Risk.rank`` without building a list).
+_RISK_RANK = {risk.value: rank for rank, risk in enumerate(Risk)}
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass
 class CaseRecord:
-    """Everything stored about one case, as documents, with its derived dashboard row."""
+    """Everything stored about one case, as documents, with its derived dashboard row.
+
+    Part documents may be shared with the storage's cache: they are never changed in place;
+    a changed part is replaced by a new dict (``replace_part``).
+    """
 
     case_id: str
     doc_id: int
     core: Doc
     parts: dict[str, list[Doc]] = field(default_factory=lambda: {t: [] for t in PART_TABLES})
+    #: Doc ids of parts added since the casebook opened, by (table, part id).
     doc_ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    text: str = ""
+    #: Stored keys of the parts loaded at open, in the same order as ``parts`` (loaded first).
+    loaded_keys: dict[str, list[str]] = field(default_factory=lambda: {t: [] for t in PART_TABLES})
+    _text: str | None = None
     keys: set[LinkKey] = field(default_factory=set)
     reported_at: datetime | None = None
     next_due: datetime | None = None
     row: CaseSummary | None = None
-    row_overdue: CaseSummary | None = None
-    #: The last write-order number given to a part of this case (orders the chronology on ties).
-    order: int = 0
+    _row_overdue: CaseSummary | None = None
+    _steps: dict[str, Step] | None = None
+    _order: int | None = None
 
     def take_order(self) -> int:
-        """The next write-order number for a new part or a step's ending."""
-        self.order += 1
-        return self.order
+        """The next write-order number for a new part or a step's ending (orders the
+        chronology when two things share a time)."""
+        if self._order is None:
+            self._order = max(
+                (max(d.get("ord") or 0, d.get("done_ord") or 0)
+                 for docs in self.parts.values() for d in docs),
+                default=0,
+            )  # fmt: skip
+        self._order += 1
+        return self._order
 
     def next_id(self, table: str, prefix: str) -> str:
         """The id the next part of this kind gets (parts are never removed one by one)."""
@@ -89,6 +111,26 @@ class CaseRecord:
             if doc.get("id") == item_id:
                 return doc
         return None
+
+    def doc_id_of(self, table: str, item_id: str) -> int:
+        """The stored doc id of one part."""
+        found = self.doc_ids.get((table, item_id))
+        if found is not None:
+            return found
+        keys = self.loaded_keys[table]
+        for i, doc in enumerate(self.parts[table][: len(keys)]):
+            if doc.get("id") == item_id:
+                return int(keys[i])
+        raise KeyError(item_id)
+
+    def replace_part(self, table: str, item_id: str, fields: Mapping[str, Any]) -> Doc:
+        """Swap a part for a changed copy (never change a document in place)."""
+        docs = self.parts[table]
+        for i, doc in enumerate(docs):
+            if doc.get("id") == item_id:
+                docs[i] = {**doc, **fields}
+                return docs[i]
+        raise KeyError(item_id)
 
     @property
     def closed(self) -> bool:
@@ -108,49 +150,88 @@ class CaseRecord:
             p["decisions"],
         )  # fmt: skip
 
-    def rebuild_text(self) -> None:
-        """Recompute the whole search text (after a core change)."""
-        core = " ".join(str(self.core.get(f) or "") for f in _CORE_TEXT).lower()
-        pieces = [core]
-        for table in PART_TABLES:
-            pieces.extend(part_text(table, d) for d in self.parts[table])
-        self.text = "\n".join(pieces)
+    @property
+    def text(self) -> str:
+        """The lower-case search text of everything recorded (built when first needed)."""
+        if self._text is None:
+            core = self.core
+            pieces = [" ".join(str(core.get(f) or "") for f in _CORE_TEXT)]
+            for table in PART_TABLES:
+                make = _PART_TEXT[table]
+                pieces.extend(make(d) for d in self.parts[table])
+            self._text = "\n".join(pieces).lower()
+        return self._text
+
+    def forget_text(self) -> None:
+        """Drop the search text (rebuilt at the next search)."""
+        self._text = None
+
+    def add_text(self, table: str, doc: Mapping[str, Any]) -> None:
+        """Add one new or changed part's words to the search text."""
+        if self._text is not None:
+            self._text += "\n" + str(_PART_TEXT[table](doc)).lower()
 
     def refresh_row(self) -> None:
         """Recompute the dashboard row and the next due time from the documents."""
-        open_steps = [s for s in self.parts["steps"] if s.get("state") == StepState.OPEN.value]
-        dated = [(parse_dt(s.get("due_at")), s) for s in open_steps]
-        soonest = min(
-            dated,
-            key=lambda pair: (pair[0] is None, pair[0] or datetime.max),
-            default=(None, None),
-        )
-        self.next_due, step = soonest
-        if self.closed:
-            self.next_due = None
-        self.reported_at = parse_dt(self.core.get("reported_at"))
-        row = CaseSummary(
+        core = self.core
+        open_n = 0
+        soonest: Doc | None = None
+        undated: Doc | None = None
+        for s in self.parts["steps"]:
+            if s.get("state") != "open":
+                continue
+            open_n += 1
+            due = s.get("due_at")
+            if due is None:
+                undated = undated or s
+            elif soonest is None or due < soonest["due_at"]:
+                # ISO strings in UTC written by records.iso() sort as times do.
+                soonest = s
+        step = soonest or undated
+        self._steps = None
+        self.next_due = parse_dt(soonest["due_at"]) if soonest and not self.closed else None
+        self.reported_at = parse_dt(core.get("reported_at"))
+        self.row = CaseSummary(
             id=self.case_id,
-            school=self.core.get("school", ""),
-            category_title=self.core.get("category_title", ""),
+            school=core.get("school", ""),
+            category_title=core.get("category_title", ""),
             risk=self.risk,
-            status=Status(self.core.get("status", Status.NEW.value)),
+            status=Status(core.get("status", Status.NEW.value)),
             reported_at=self.reported_at or datetime.min,
             next_step=str(step.get("title", "")) if step else "",
             next_due=self.next_due,
             overdue=False,
             people=", ".join(_person_label(p) for p in self.parts["people"]),
-            owner=self.core.get("owner", ""),
-            open_steps=len(open_steps),
+            owner=core.get("owner", ""),
+            open_steps=open_n,
         )
-        self.row = row
-        self.row_overdue = replace(row, overdue=True)
+        self._row_overdue = None
+
+    def open_steps_due_by(self, end_iso: str) -> list[Step]:
+        """Open steps due at or before ``end_iso`` (an ISO UTC time), as Steps (cached)."""
+        cache = self._steps
+        if cache is None:
+            cache = self._steps = {}
+        found = []
+        for doc in self.parts["steps"]:
+            due = doc.get("due_at")
+            # ISO strings in UTC compare as times do: parse only the steps that qualify.
+            if doc.get("state") != "open" or not due or due > end_iso:
+                continue
+            step = cache.get(doc["id"])
+            if step is None:
+                step = cache[doc["id"]] = step_from(doc)
+            found.append(step)
+        return found
 
     def summary(self, now: datetime) -> CaseSummary:
         """The dashboard row as of ``now`` (overdue when the next step's time has passed)."""
-        assert self.row is not None and self.row_overdue is not None
+        assert self.row is not None
         if self.is_overdue(now):
-            return self.row_overdue
+            late = self._row_overdue
+            if late is None:
+                late = self._row_overdue = replace(self.row, overdue=True)
+            return late
         return self.row
 
     def is_overdue(self, now: datetime) -> bool:
@@ -159,7 +240,12 @@ class CaseRecord:
 
     def urgency(self, now: datetime) -> tuple[bool, int, datetime]:
         """Sort key: overdue first, then risk, then the oldest report."""
-        return (not self.is_overdue(now), self.risk.rank, self.reported_at or datetime.min)
+        due = self.next_due
+        return (
+            due is None or now <= due,
+            _RISK_RANK.get(self.core.get("risk", ""), 2),
+            self.reported_at or _EARLIEST,
+        )
 
 
 class CaseIndex:
@@ -173,22 +259,39 @@ class CaseIndex:
     @classmethod
     def build(cls, tables: Mapping[str, Mapping[str, Any]]) -> CaseIndex:
         """An index of every case in a snapshot of the stored tables."""
+        # Building makes many small objects that all live on; pausing the cyclic garbage
+        # collector meanwhile saves it walking the whole decrypted vault again and again.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            index = cls._build(tables)
+        finally:
+            if paused:
+                gc.enable()
+        # What was just loaded lives until the vault locks: keep the collector from walking it
+        # (one full walk of a 10,000-case vault takes about a second). Reference counting still
+        # frees it all when the casebook goes.
+        gc.freeze()
+        return index
+
+    @classmethod
+    def _build(cls, tables: Mapping[str, Mapping[str, Any]]) -> CaseIndex:
         index = cls()
+        records = index.records
         for doc_id, doc in tables.get("cases", {}).items():
             record = CaseRecord(case_id=doc["id"], doc_id=int(doc_id), core=dict(doc))
-            index.records[record.case_id] = record
+            records[record.case_id] = record
         for table in PART_TABLES:
-            rows = sorted(tables.get(table, {}).items(), key=lambda kv: int(kv[0]))
-            for doc_id, doc in rows:
-                owner = index.records.get(doc.get("case_id", ""))
-                if owner is None:
-                    continue
-                copy = dict(doc)
-                owner.parts[table].append(copy)
-                owner.order = max(owner.order, copy.get("ord", 0), copy.get("done_ord", 0))
-                owner.doc_ids[(table, copy["id"])] = int(doc_id)
-        for record in index.records.values():
-            index.refresh(record)
+            # Stored tables keep insertion order (doc ids only grow), so parts come in order.
+            for doc_id, doc in tables.get(table, {}).items():
+                owner = records.get(doc.get("case_id", ""))
+                if owner is not None:
+                    owner.parts[table].append(doc)
+                    owner.loaded_keys[table].append(doc_id)
+        for record in records.values():
+            index.note_sequence(record.case_id)
+            record.refresh_row()
+            index._relink(record)
         for doc in tables.get("deleted", {}).values():
             index.note_sequence(doc.get("case_id", ""))
         return index
@@ -211,7 +314,7 @@ class CaseIndex:
         self.records[record.case_id] = record
         self.note_sequence(record.case_id)
         record.refresh_row()
-        record.rebuild_text()
+        record.forget_text()
         self._relink(record)
 
     def refresh_row(self, record: CaseRecord) -> None:
@@ -220,7 +323,12 @@ class CaseIndex:
 
     def add_text(self, record: CaseRecord, table: str, doc: Mapping[str, Any]) -> None:
         """Append one new part's words to a case's search text."""
-        record.text += "\n" + part_text(table, doc)
+        record.add_text(table, doc)
+
+    def warm(self) -> None:
+        """Build every case's search text now (e.g. in a worker just after unlocking)."""
+        for record in self.records.values():
+            _ = record.text
 
     def relink(self, record: CaseRecord) -> None:
         """Recompute a record's link keys (after a person or account was added)."""
@@ -256,4 +364,7 @@ class CaseIndex:
     def matching(self, records: Iterable[CaseRecord], text: str) -> list[CaseRecord]:
         """Records whose search text holds every word of ``text``."""
         words = text.lower().split()
+        if len(words) == 1:
+            word = words[0]
+            return [r for r in records if word in r.text]
         return [r for r in records if all(w in r.text for w in words)]

@@ -66,7 +66,9 @@ def account_keys(doc: Mapping[str, Any]) -> list[LinkKey]:
     return keys
 
 
-def case_keys(people: Iterable[Mapping[str, Any]], accounts: Iterable[Mapping[str, Any]]) -> set[LinkKey]:
+def case_keys(
+    people: Iterable[Mapping[str, Any]], accounts: Iterable[Mapping[str, Any]]
+) -> set[LinkKey]:
     """Every link key of a case's people and accounts."""
     keys: set[LinkKey] = set()
     for person in people:

@@ -50,7 +50,7 @@ def completion_fields(
             continue
         if need.choices and value not in need.choices:
             raise CaseRuleError(
-                f"The answer to \"{need.prompt or need.key}\" must be one of: "
+                f'The answer to "{need.prompt or need.key}" must be one of: '
                 + ", ".join(need.choices)
                 + "."
             )

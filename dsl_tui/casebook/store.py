@@ -31,6 +31,7 @@ TABLES = (
     "decisions",
     "events",
     "audit",
+    "audit_head",
     "drafts",
     "deleted",
 )
@@ -144,14 +145,15 @@ class Store:
     def __init__(self, db: TinyDB) -> None:
         self.db = db
         self._proxy = _BatchingStorage(db.storage)
-        self._journal = callable(getattr(db.storage, "commit", None)) and db.table_class is not Table
+        self._journal = (
+            callable(getattr(db.storage, "commit", None)) and db.table_class is not Table
+        )
         self.tables: dict[str, Table] = {}
         for name in TABLES:
             if self._journal:
                 self.tables[name] = db.table(name)
             else:
                 self.tables[name] = _FastTable(self._proxy, name)
-        self._ops: list[dict[str, Any]] = []
         self._touched: dict[tuple[str, int], dict[str, Any] | None] = {}
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
@@ -160,7 +162,7 @@ class Store:
         The documents may be the storage's own: callers copy what they keep and never change them.
         """
         data = self.db.storage.read() or {}
-        return {name: dict(data.get(name, {})) for name in TABLES}
+        return {name: data.get(name) or {} for name in TABLES}
 
     def insert(self, table: str, doc: dict[str, Any]) -> int:
         """Insert one document; returns its doc id."""
@@ -169,7 +171,6 @@ class Store:
         with self.batch():
             doc_id: int = self.tables[table]._get_next_id()
             new = dict(doc)
-            self._ops.append({"op": "put", "t": table, "set": {str(doc_id): new}})
             self._touched[(table, doc_id)] = new
         return doc_id
 
@@ -184,8 +185,11 @@ class Store:
             if base is None:
                 raise KeyError(doc_id)
             new = {**base, **fields}
-            self._ops.append({"op": "put", "t": table, "set": {str(doc_id): new}})
             self._touched[key] = new
+
+    def has(self, table: str, doc_id: int) -> bool:
+        """True when the document is stored (outside a batch: what was saved)."""
+        return self._stored(table, doc_id) is not None
 
     def remove(self, table: str, doc_ids: list[int]) -> None:
         """Remove documents by id."""
@@ -195,9 +199,20 @@ class Store:
             self.tables[table].remove(doc_ids=doc_ids)
             return
         with self.batch():
-            self._ops.append({"op": "put", "t": table, "del": [str(d) for d in doc_ids]})
             for doc_id in doc_ids:
                 self._touched[(table, doc_id)] = None
+
+    def _gathered_ops(self) -> list[dict[str, Any]]:
+        """One journal operation per table: the final state of every document the batch touched
+        (the vault copies a table per operation, so fewer operations make a cheaper save)."""
+        ops: dict[str, dict[str, Any]] = {}
+        for (table, doc_id), doc in self._touched.items():
+            op = ops.setdefault(table, {"op": "put", "t": table})
+            if doc is None:
+                op.setdefault("del", []).append(str(doc_id))
+            else:
+                op.setdefault("set", {})[str(doc_id)] = doc
+        return list(ops.values())
 
     def _stored(self, table: str, doc_id: int) -> dict[str, Any] | None:
         data = self.db.storage.read() or {}
@@ -224,7 +239,7 @@ class Store:
         finally:
             proxy.depth = 0
             pending, proxy.pending = proxy.pending, None
-            ops, self._ops = self._ops, []
+            ops = self._gathered_ops()
             self._touched.clear()
             if not ok:
                 self._forget(before)

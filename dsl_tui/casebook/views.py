@@ -10,8 +10,8 @@ from datetime import date, datetime, time
 
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
 from dsl_tui.casebook.linking import why
-from dsl_tui.casebook.records import parse_date, step_from
-from dsl_tui.model import CaseSummary, Counts, Status, Step, StepState
+from dsl_tui.casebook.records import iso, parse_date
+from dsl_tui.model import CaseSummary, Counts, Status, Step
 
 
 def end_of_today(now: datetime) -> datetime:
@@ -29,7 +29,8 @@ class CaseViews:
 
     def _select(self, status: str) -> list[CaseRecord]:
         """Records with a status: "open" (not closed), "closed", "all" or one Status value."""
-        records = self._index.records.values()
+        # list() copies the values in one step, so a save in another thread cannot upset the loop.
+        records = list(self._index.records.values())
         if status == "all":
             return list(records)
         if status == "open":
@@ -70,7 +71,7 @@ class CaseViews:
         now = self._clock()
         end = end_of_today(now)
         open_n = overdue = due_today = closed = 0
-        for record in self._index.records.values():
+        for record in list(self._index.records.values()):
             if record.closed:
                 closed += 1
                 continue
@@ -85,17 +86,16 @@ class CaseViews:
         """Every open step due by the end of today or already overdue, most urgent first."""
         now = self._clock()
         end = end_of_today(now)
+        end_iso = iso(end) or ""
         found: list[tuple[datetime, int, CaseSummary, Step]] = []
-        for record in self._index.records.values():
+        for record in list(self._index.records.values()):
             if record.closed or record.next_due is None or record.next_due > end:
                 continue
             row = record.summary(now)
-            for doc in record.parts["steps"]:
-                if doc.get("state") != StepState.OPEN.value or not doc.get("due_at"):
-                    continue
-                step = step_from(doc)
-                if step.due_at is not None and step.due_at <= end:
-                    found.append((step.due_at, record.risk.rank, row, step))
+            rank = row.risk.rank
+            for step in record.open_steps_due_by(end_iso):
+                if step.due_at is not None:
+                    found.append((step.due_at, rank, row, step))
         found.sort(key=lambda item: (item[0], item[1]))
         return [(row, step) for _, _, row, step in found]
 
@@ -117,7 +117,7 @@ class CaseViews:
         day = on or self._clock().astimezone().date()
         now = self._clock()
         hits = []
-        for record in self._index.records.values():
+        for record in list(self._index.records.values()):
             review = parse_date(record.core.get("review_on"))
             if review is not None and review <= day:
                 hits.append((review, record))

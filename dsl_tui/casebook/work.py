@@ -36,14 +36,20 @@ class CaseWork:
     def _record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
     def _open_record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
     def _add_part(self, record: CaseRecord, table: str, doc: Doc) -> None: ...  # pragma: no cover
-    def _event(self, record: CaseRecord, kind: str, text: str, ref: str = "") -> Doc: ...  # pragma: no cover
-    def _append_parts(self, record: CaseRecord, added: list[tuple[str, Doc]]) -> None: ...  # pragma: no cover
+    def _event(
+        self, record: CaseRecord, kind: str, text: str, ref: str = ""
+    ) -> Doc: ...  # pragma: no cover
+    def _append_parts(
+        self, record: CaseRecord, added: list[tuple[str, Doc]]
+    ) -> None: ...  # pragma: no cover
     def _wake(self, record: CaseRecord) -> Doc: ...  # pragma: no cover
     def _review_on(self, core: Doc, people: list[Doc]) -> Any: ...  # pragma: no cover
     @staticmethod
     def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc: ...  # pragma: no cover
     @staticmethod
-    def _account_doc(case_id: str, account_id: str, account: NewAccount) -> Doc: ...  # pragma: no cover
+    def _account_doc(
+        case_id: str, account_id: str, account: NewAccount
+    ) -> Doc: ...  # pragma: no cover
 
     # ------------------------------------------------------------------ helpers
     def _step(self, record: CaseRecord, step_id: str) -> Doc:
@@ -63,12 +69,12 @@ class CaseWork:
         wake = self._wake(record)
         added: list[tuple[str, Doc]] = []
         with self._saving():
-            self._store.update("steps", record.doc_ids[("steps", step["id"])], fields)
+            self._store.update("steps", record.doc_id_of("steps", step["id"]), fields)
             self._change_core(record, wake)
             if event:
                 added.append(("events", self._event(record, event[0], event[1], step["id"])))
             self._audit.append(self.user, "change", record.case_id, f"step {step['id']}")
-        step.update(fields)
+        step = record.replace_part("steps", step["id"], fields)
         record.core.update(wake)
         self._append_parts(record, added)
         self._index.refresh_row(record)
@@ -123,7 +129,9 @@ class CaseWork:
             "answers": [],
             "ord": record.take_order(),
         }
-        return self._add(record, "steps", doc, f"step {doc['id']} added", ("step added", doc["title"]))
+        return self._add(
+            record, "steps", doc, f"step {doc['id']} added", ("step added", doc["title"])
+        )
 
     def _add(
         self,
@@ -291,7 +299,11 @@ class CaseWork:
                 "set it aside with a reason before closing."
             )
         at = self._clock()
-        fields: Doc = {"status": Status.CLOSED.value, "outcome": outcome.strip(), "closed_at": iso(at)}
+        fields: Doc = {
+            "status": Status.CLOSED.value,
+            "outcome": outcome.strip(),
+            "closed_at": iso(at),
+        }
         review = self._review_on({**record.core, **fields}, record.parts["people"])
         fields["review_on"] = iso_date(review)
         added: list[tuple[str, Doc]] = []
@@ -313,17 +325,27 @@ class CaseWork:
                      "reason": reason.strip()}  # fmt: skip
         with self._saving():
             for table in PART_TABLES:
-                ids = [record.doc_ids[(table, d["id"])] for d in record.parts[table]]
+                ids = [record.doc_id_of(table, d["id"]) for d in record.parts[table]]
                 self._store.remove(table, ids)
             self._store.remove("cases", [record.doc_id])
             self._store.insert("deleted", tombstone)
             self._audit.append(self.user, "delete", case_id)
         self._index.remove(case_id)
+        for item in record.parts["evidence"]:
+            if item.get("blob_id"):
+                self._delete_blob(item["blob_id"])
+
+    def _delete_blob(self, blob_id: str) -> None:
+        """Remove an evidence file of a deleted case (it is encrypted; failing is harmless)."""
         remover = getattr(self._blobs, "delete_blob", None)
-        if remover is not None:
-            for item in record.parts["evidence"]:
-                if item.get("blob_id"):
-                    try:
-                        remover(item["blob_id"])
-                    except (OSError, NotFound):
-                        pass  # the case is gone; a stray encrypted file is harmless
+        try:
+            if remover is not None:
+                remover(blob_id)
+                return
+            folder_of = getattr(self._blobs, "path", None)
+            if folder_of is not None:
+                from dsl_tui.vault.blobs import blob_path
+
+                blob_path(folder_of, blob_id).unlink(missing_ok=True)
+        except (OSError, NotFound):
+            pass  # the case is gone; a stray encrypted file cannot be read without the key

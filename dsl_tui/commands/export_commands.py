@@ -8,8 +8,9 @@ passphrase file). ``open`` needs no vault, so its first line is the case file's 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ def unlocked(args: argparse.Namespace) -> Iterator[Any]:
         session.lock(casebook)
 
 
+def print_lines(lines: Iterable[str]) -> int:
+    """Print lines for a script; a reader that stops early (``| head``) is not an error."""
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's documented recipe: point stdout at devnull so the exit flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
 def _file_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     """The case file's passphrase (asked twice at a terminal when making a file)."""
     first = cli.read_passphrase(args, "Case file passphrase: ")
@@ -64,14 +78,14 @@ def _export(args: argparse.Namespace) -> int:
     """Handler of ``dsl-tui export``."""
     with unlocked(args) as casebook:
         if args.list:
-            for row in casebook.summaries(status="all"):
-                print(f"{row.id}\t{row.school}\t{row.category_title}\t{row.status}")
-            return 0
+            rows = sorted(casebook.summaries(status="all"), key=lambda r: r.id)
+            return print_lines(f"{r.id}\t{r.school}\t{r.category_title}\t{r.status}" for r in rows)
         if args.transfers:
-            for t in transfers(casebook, awaiting_only=not args.all):
-                state = "acknowledged" if t.acknowledged_at else "awaiting acknowledgement"
-                print(f"{t.case_id}\t{t.to_school}\t{t.sent_at:%Y-%m-%d}\t{t.receipt_code}\t{state}")
-            return 0
+            return print_lines(
+                f"{t.case_id}\t{t.to_school}\t{t.sent_at:%Y-%m-%d}\t{t.receipt_code}\t"
+                + ("acknowledged" if t.acknowledged_at else "awaiting acknowledgement")
+                for t in transfers(casebook, awaiting_only=not args.all)
+            )
         if args.acknowledge:
             case_id, code = args.acknowledge
             done = acknowledge(casebook, case_id, code)
@@ -94,9 +108,7 @@ def _write_case_file(args: argparse.Namespace, casebook: Any) -> int:
         raise UsageError("Say where to write the case file with --out FILE.")
     chosen = [bool(args.recipient), args.passphrase, args.generate_passphrase]
     if sum(chosen) != 1:
-        raise UsageError(
-            "Choose one of --recipient KEY, --passphrase or --generate-passphrase."
-        )
+        raise UsageError("Choose one of --recipient KEY, --passphrase or --generate-passphrase.")
     secret: str | None = None
     if args.generate_passphrase:
         secret = generate_passphrase()
@@ -120,8 +132,10 @@ def _write_case_file(args: argparse.Namespace, casebook: Any) -> int:
     if args.generate_passphrase:
         print(f"Passphrase (shown once, send it separately from the file): {secret}")
     if result.transfer_to:
-        print(f"Transfer to {result.transfer_to}: the receiving school will read back the "
-              f"receipt code {result.receipt_code}.")
+        print(
+            f"Transfer to {result.transfer_to}: the receiving school will read back the "
+            f"receipt code {result.receipt_code}."
+        )
     return 0
 
 
@@ -130,7 +144,7 @@ def _open_file(args: argparse.Namespace) -> CaseFile:
     path = Path(args.file)
     identity = Path(args.identity) if args.identity else None
     passphrase = None
-    if identity is None and needs_passphrase(peek(path)):
+    if needs_passphrase(peek(path)):
         passphrase = _file_passphrase(args, confirm=False)
     return open_case_file(path, identity=identity, passphrase=passphrase)
 
@@ -142,7 +156,8 @@ def summary_lines(case_file: CaseFile) -> list[str]:
         f"Case file verified: decrypted ({case_file.encrypted_with}), manifest and "
         f"{len(case_file.evidence) + 2} files match, schema version {doc['schema_version']}.",
         f"Exported {doc['exported_at']} ({doc['purpose']}"
-        + (f", transfer to {doc['transfer_to']}" if doc.get("transfer_to") else "") + ").",
+        + (f", transfer to {doc['transfer_to']}" if doc.get("transfer_to") else "")
+        + ").",
         f"Receipt code: {case_file.receipt_code}",
     ]
     if case_file.redacted:
@@ -175,11 +190,13 @@ def _import(args: argparse.Namespace) -> int:
     identity = Path(args.identity) if args.identity else None
     with unlocked(args) as casebook:
         passphrase = None
-        if identity is None and needs_passphrase(peek(path)):
+        if needs_passphrase(peek(path)):
             passphrase = _file_passphrase(args, confirm=False)
         result = import_case_file(casebook, path, identity=identity, passphrase=passphrase)
-    print(f"Imported {len(result.case_ids)} case(s) from {result.from_school}: "
-          f"{', '.join(result.case_ids)}.")
+    print(
+        f"Imported {len(result.case_ids)} case(s) from {result.from_school}: "
+        f"{', '.join(result.case_ids)}."
+    )
     print(f"Receipt code: {result.receipt_code} (give it to the sending school's DSL).")
     return 0
 
@@ -188,8 +205,10 @@ def _keygen(args: argparse.Namespace) -> int:
     """Handler of ``dsl-tui keygen``."""
     public = keygen(Path(args.out))
     print(public)
-    print(f"Secret key written to {args.out}; keep it private. Give the line above to the DSL.",
-          file=sys.stderr)
+    print(
+        f"Secret key written to {args.out}; keep it private. Give the line above to the DSL.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -199,31 +218,52 @@ def register(subparsers: Any) -> None:
     cli.add_common(p)
     p.add_argument("cases", nargs="*", metavar="CASE", help="case ids to export")
     p.add_argument("--out", metavar="FILE", help="where to write the case file")
-    p.add_argument("--recipient", action="append", metavar="AGE_PUBLIC_KEY",
-                   help="a senior manager's public key (repeatable)")
+    p.add_argument(
+        "--recipient",
+        action="append",
+        metavar="AGE_PUBLIC_KEY",
+        help="a senior manager's public key (repeatable)",
+    )
     p.add_argument("--passphrase", action="store_true", help="encrypt with a passphrase")
-    p.add_argument("--generate-passphrase", action="store_true",
-                   help="encrypt with a new random passphrase, printed once")
-    p.add_argument("--redact", choices=("pupils", "staff", "all"),
-                   help="show these people's names as initials (evidence files left out)")
+    p.add_argument(
+        "--generate-passphrase",
+        action="store_true",
+        help="encrypt with a new random passphrase, printed once",
+    )
+    p.add_argument(
+        "--redact",
+        choices=("pupils", "staff", "all"),
+        help="show these people's names as initials (evidence files left out)",
+    )
     p.add_argument("--no-evidence", action="store_true", help="leave evidence files out")
     p.add_argument("--person", metavar="NAME", help="export every case naming this person")
-    p.add_argument("--transfer-to", metavar="SCHOOL",
-                   help="a transfer pack for the school the pupil moves to")
+    p.add_argument(
+        "--transfer-to", metavar="SCHOOL", help="a transfer pack for the school the pupil moves to"
+    )
     p.add_argument("--list", action="store_true", help="list case ids, one a line")
-    p.add_argument("--transfers", action="store_true",
-                   help="list transfers awaiting the receiving school's receipt code")
+    p.add_argument(
+        "--transfers",
+        action="store_true",
+        help="list transfers awaiting the receiving school's receipt code",
+    )
     p.add_argument("--all", action="store_true", help="with --transfers: acknowledged ones too")
-    p.add_argument("--acknowledge", nargs=2, metavar=("CASE", "CODE"),
-                   help="record the receipt code the receiving school read back")
+    p.add_argument(
+        "--acknowledge",
+        nargs=2,
+        metavar=("CASE", "CODE"),
+        help="record the receipt code the receiving school read back",
+    )
     p.set_defaults(func=_export)
 
     p = subparsers.add_parser("open", help="read a case file (read-only viewer)")
     cli.add_common(p)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--identity", metavar="FILE", help="your age identity (secret key) file")
-    p.add_argument("--check", action="store_true",
-                   help="verify the file and print a summary instead of opening the viewer")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the file and print a summary instead of opening the viewer",
+    )
     p.set_defaults(func=_open)
 
     p = subparsers.add_parser("import", help="import a transferred case file")

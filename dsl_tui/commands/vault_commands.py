@@ -77,8 +77,9 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 def cmd_users_add(args: argparse.Namespace) -> int:
     """Give another user (a deputy DSL) their own key."""
     with _open(args) as vault:
-        vault.add_user(args.name, _new_passphrase(args, f"Passphrase for {args.name}: "),
-                       role=args.role)
+        vault.add_user(
+            args.name, _new_passphrase(args, f"Passphrase for {args.name}: "), role=args.role
+        )
         print(f"Added {args.name} ({args.role}).", file=sys.stderr)
     return 0
 

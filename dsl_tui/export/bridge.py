@@ -93,8 +93,12 @@ def school_name(casebook: Any, key: str) -> str:
 
 def put_blob(casebook: Any, data: bytes) -> tuple[str, str]:
     """Store an evidence file encrypted in the vault: (blob id, SHA-256 of the plaintext)."""
-    holders = (casebook, getattr(casebook, "_blobs", None), getattr(casebook, "blobs", None),
-               getattr(casebook, "vault", None))
+    holders = (
+        casebook,
+        getattr(casebook, "_blobs", None),
+        getattr(casebook, "blobs", None),
+        getattr(casebook, "vault", None),
+    )
     for holder in holders:
         putter = getattr(holder, "put_blob", None)
         if callable(putter):

@@ -48,6 +48,23 @@ def _when(value: Any) -> str:
     return _t(parsed.strftime("%Y-%m-%d %H:%M UTC"))
 
 
+def _first_line(text: str, limit: int = 160) -> str:
+    """The opening of a clause's text, for a table cell (the full text is in the appendix)."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def _clauses_section(clauses: dict[str, str]) -> str:
+    """Every policy clause the file cites, in full, once."""
+    if not clauses:
+        return ""
+    rows = "".join(
+        f"<tr><td><b>{_t(ref)}</b></td><td>{_pre(text)}</td></tr>"
+        for ref, text in sorted(clauses.items())
+    )
+    return f'<h2>Policy clauses cited</h2><table class="meta">{rows}</table>'
+
+
 def _pre(value: Any) -> str:
     return f"<pre>{_t(value)}</pre>"
 
@@ -68,9 +85,15 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
     parts.append(f"<h2{cls}>Case {_t(case.get('id'))}: {_t(case.get('category_title'))}</h2>")
     meta = [
         ("School", _t(case.get("school"))),
-        ("Category", f"{_t(case.get('category_title'))} (policy {_t(case.get('clause'))})"
-         + (f"<br><span class='muted'>{_t(clauses[case['clause']])}</span>"
-            if clauses.get(case.get("clause", "")) else "")),
+        (
+            "Category",
+            f"{_t(case.get('category_title'))} (policy {_t(case.get('clause'))})"
+            + (
+                f"<br><span class='muted'>{_t(_first_line(clauses[case['clause']]))}</span>"
+                if clauses.get(case.get("clause", ""))
+                else ""
+            ),
+        ),
         ("Risk", _t(case.get("risk"))),
         ("Status", _t(case.get("status"))),
         ("Reported", f"{_when(case.get('reported_at'))} by {_t(case.get('reporter'))}"),
@@ -81,8 +104,9 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
         ("Review on", _when(case.get("review_on"))),
     ]
     if case.get("received_from"):
-        meta.append(("Received from", f"{_t(case['received_from'])} on "
-                     f"{_when(case.get('received_at'))}"))
+        meta.append(
+            ("Received from", f"{_t(case['received_from'])} on {_when(case.get('received_at'))}")
+        )
     if case.get("transferred_to"):
         meta.append(("Transferred to", _t(case["transferred_to"])))
     rows = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in meta)
@@ -90,67 +114,119 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
     parts.append("<h3>Summary of the concern</h3>" + _pre(case.get("summary")))
     if case.get("child_words"):
         parts.append("<h3>The child's own words</h3>" + _pre(case.get("child_words")))
-    parts.append("<h3>People</h3>" + _table(
-        ["Role", "Name", "Year group", "Date of birth", "School"],
-        [[_t(p.get("role")), _t(p.get("name")), _t(p.get("year_group")),
-          _when(p.get("date_of_birth")), _t(p.get("school"))] for p in case.get("people", [])],
-        "No people recorded.",
-    ))
-    parts.append("<h3>Accounts and addresses (policy 8.2)</h3>" + _table(
-        ["Platform", "Handle", "Web address", "Phone"],
-        [[_t(a.get("platform")), _t(a.get("handle")), _t(a.get("url")), _t(a.get("phone"))]
-         for a in case.get("accounts", [])],
-        "No accounts recorded.",
-    ))
-    parts.append("<h3>Chronology</h3>" + _table(
-        ["When", "Who", "What", "Detail"],
-        [[_when(e.get("at")), _t(e.get("by")), _t(e.get("kind")), _pre(e.get("text"))]
-         for e in case.get("chronology", [])],
-        "No chronology recorded.",
-    ))
+    parts.append(
+        "<h3>People</h3>"
+        + _table(
+            ["Role", "Name", "Year group", "Date of birth", "School"],
+            [
+                [
+                    _t(p.get("role")),
+                    _t(p.get("name")),
+                    _t(p.get("year_group")),
+                    _when(p.get("date_of_birth")),
+                    _t(p.get("school")),
+                ]
+                for p in case.get("people", [])
+            ],
+            "No people recorded.",
+        )
+    )
+    parts.append(
+        "<h3>Accounts and addresses (policy 8.2)</h3>"
+        + _table(
+            ["Platform", "Handle", "Web address", "Phone"],
+            [
+                [_t(a.get("platform")), _t(a.get("handle")), _t(a.get("url")), _t(a.get("phone"))]
+                for a in case.get("accounts", [])
+            ],
+            "No accounts recorded.",
+        )
+    )
+    parts.append(
+        "<h3>Chronology</h3>"
+        + _table(
+            ["When", "Who", "What", "Detail"],
+            [
+                [_when(e.get("at")), _t(e.get("by")), _t(e.get("kind")), _pre(e.get("text"))]
+                for e in case.get("chronology", [])
+            ],
+            "No chronology recorded.",
+        )
+    )
     step_rows = []
     for s in case.get("steps", []):
         clause = s.get("clause", "")
         why = f"<b>{_t(clause)}</b>"
         if clause and clauses.get(clause):
-            why += f"<br><span class='muted'>{_t(clauses[clause])}</span>"
+            why += f"<br><span class='muted'>{_t(_first_line(clauses[clause]))}</span>"
         ended = s.get("outcome") or s.get("reason")
         answers = "; ".join(f"{k}: {v}" for k, v in s.get("answers", []))
-        step_rows.append([
-            _t(s.get("title")) + (f"<br><span class='muted'>{_t(s['detail'])}</span>"
-                                  if s.get("detail") else ""),
-            _t(s.get("actor")),
-            _when(s.get("due_at")),
-            f"{_t(s.get('state'))}<br>{_when(s.get('done_at'))} {_t(s.get('done_by'))}",
-            _pre(ended) + (f"<br>{_t(answers)}" if answers else ""),
-            why,
-        ])
-    parts.append("<h3>Steps and outcomes</h3>" + _table(
-        ["Step", "Who", "Due", "State", "Outcome or reason", "Policy"], step_rows,
-        "No steps recorded.",
-    ))
-    parts.append("<h3>Evidence (policy 8.2)</h3>" + _table(
-        ["Description", "Where", "Captured", "Added", "File and SHA-256"],
-        [[_pre(e.get("description")), _t(e.get("location")), _when(e.get("captured_at")),
-          f"{_when(e.get('added_at'))} {_t(e.get('added_by'))}",
-          f"{_t(e.get('filename'))}<br><code>{_t(e.get('sha256'))}</code>"
-          if e.get("sha256") else "&ndash;"]
-         for e in case.get("evidence", [])],
-        "No evidence recorded.",
-    ))
-    parts.append("<h3>Evidence notes</h3>" + _table(
-        ["When", "Who", "Kind", "Note"],
-        [[_when(n.get("at")), _t(n.get("by")), _t(n.get("kind")),
-          (f"<i>Corrects note {_t(n['corrects'])}.</i><br>" if n.get("corrects") else "")
-          + _pre(n.get("text"))] for n in case.get("notes", [])],
-        "No notes recorded.",
-    ))
-    parts.append("<h3>Decisions and rationale</h3>" + _table(
-        ["When", "Who", "Decision", "Rationale"],
-        [[_when(d.get("at")), _t(d.get("by")), _t(d.get("kind")), _pre(d.get("text"))]
-         for d in case.get("decisions", [])],
-        "No decisions recorded.",
-    ))
+        step_rows.append(
+            [
+                _t(s.get("title"))
+                + (f"<br><span class='muted'>{_t(s['detail'])}</span>" if s.get("detail") else ""),
+                _t(s.get("actor")),
+                _when(s.get("due_at")),
+                f"{_t(s.get('state'))}<br>{_when(s.get('done_at'))} {_t(s.get('done_by'))}",
+                _pre(ended) + (f"<br>{_t(answers)}" if answers else ""),
+                why,
+            ]
+        )
+    parts.append(
+        "<h3>Steps and outcomes</h3>"
+        + _table(
+            ["Step", "Who", "Due", "State", "Outcome or reason", "Policy"],
+            step_rows,
+            "No steps recorded.",
+        )
+    )
+    parts.append(
+        "<h3>Evidence (policy 8.2)</h3>"
+        + _table(
+            ["Description", "Where", "Captured", "Added", "File and SHA-256"],
+            [
+                [
+                    _pre(e.get("description")),
+                    _t(e.get("location")),
+                    _when(e.get("captured_at")),
+                    f"{_when(e.get('added_at'))} {_t(e.get('added_by'))}",
+                    f"{_t(e.get('filename'))}<br><code>{_t(e.get('sha256'))}</code>"
+                    if e.get("sha256")
+                    else "&ndash;",
+                ]
+                for e in case.get("evidence", [])
+            ],
+            "No evidence recorded.",
+        )
+    )
+    parts.append(
+        "<h3>Evidence notes</h3>"
+        + _table(
+            ["When", "Who", "Kind", "Note"],
+            [
+                [
+                    _when(n.get("at")),
+                    _t(n.get("by")),
+                    _t(n.get("kind")),
+                    (f"<i>Corrects note {_t(n['corrects'])}.</i><br>" if n.get("corrects") else "")
+                    + _pre(n.get("text")),
+                ]
+                for n in case.get("notes", [])
+            ],
+            "No notes recorded.",
+        )
+    )
+    parts.append(
+        "<h3>Decisions and rationale</h3>"
+        + _table(
+            ["When", "Who", "Decision", "Rationale"],
+            [
+                [_when(d.get("at")), _t(d.get("by")), _t(d.get("kind")), _pre(d.get("text"))]
+                for d in case.get("decisions", [])
+            ],
+            "No decisions recorded.",
+        )
+    )
     return "\n".join(parts)
 
 
@@ -159,8 +235,11 @@ def render_html(document: dict[str, Any]) -> str:
     cases = document.get("cases", [])
     clauses = document.get("clauses", {})
     redaction = document.get("redaction", {})
-    hidden = [w for w, on in (("pupils", redaction.get("pupils")),
-                              ("staff", redaction.get("staff"))) if on]
+    hidden = [
+        w
+        for w, on in (("pupils", redaction.get("pupils")), ("staff", redaction.get("staff")))
+        if on
+    ]
     title = "Case file" if len(cases) == 1 else f"Case file: {len(cases)} cases"
     head = [
         f"<h1>{escape(title)}</h1>",
@@ -176,15 +255,22 @@ def render_html(document: dict[str, Any]) -> str:
     if document.get("transfer_to"):
         meta.append(("Transfer to", _t(document["transfer_to"])))
     if hidden:
-        meta.append(("Redacted", _t(f"names of {' and '.join(hidden)} shown as initials; "
-                                    "evidence files left out")))
+        meta.append(
+            (
+                "Redacted",
+                _t(f"names of {' and '.join(hidden)} shown as initials; evidence files left out"),
+            )
+        )
     rows = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in meta)
     head.append(f'<table class="meta">{rows}</table>')
     body = [_case_section(c, clauses, i == 0) for i, c in enumerate(cases)]
+    body.append(_clauses_section(clauses))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n"
-        + "\n".join(head) + "\n" + "\n".join(body)
-        + f"\n<p class=\"muted\">Made by dsl-tui {_t(document.get('app_version'))}, "
+        + "\n".join(head)
+        + "\n"
+        + "\n".join(body)
+        + f'\n<p class="muted">Made by dsl-tui {_t(document.get("app_version"))}, '
         f"case-file schema {_t(document.get('schema_version'))}.</p>\n</body></html>\n"
     )

@@ -1,4 +1,4 @@
-"""The ``case-file.json`` format: model cases to a versioned JSON document and back, strictly checked.
+"""``case-file.json``: model cases to a versioned JSON document and back, strictly checked.
 
 The document is what ``dsl-tui import`` reads, so decoding treats it as hostile: every field is
 type-checked against the model's dataclasses, unknown keys are refused, strings and lists have
@@ -57,7 +57,7 @@ def _bad(where: str, what: str) -> SchemaError:
 
 
 def to_jsonable(value: Any) -> Any:
-    """A model value as plain JSON data: dataclasses to objects, times to ISO 8601, enums to text."""
+    """A model value as plain JSON: dataclasses to objects, times to ISO 8601, enums to text."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):
@@ -91,7 +91,7 @@ def dumps(document: dict[str, Any]) -> bytes:
 
 
 def _decode(value: Any, hint: Any, where: str) -> Any:
-    """Decode ``value`` as the type ``hint``; raise SchemaError naming ``where`` if it does not fit."""
+    """Decode ``value`` as the type ``hint``; SchemaError naming ``where`` if it does not fit."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
@@ -116,7 +116,9 @@ def _decode(value: Any, hint: Any, where: str) -> Any:
             return tuple(_decode(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
         if len(value) != len(args):
             raise _bad(where, f"expected {len(args)} items")
-        return tuple(_decode(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
+        return tuple(
+            _decode(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True))
+        )
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return decode_dataclass(hint, value, where)
     if isinstance(hint, type) and issubclass(hint, Enum):
@@ -240,7 +242,12 @@ def validate(document: Any) -> list[tuple[Case, tuple[ChronologyEntry, ...]]]:
     if not isinstance(files, list) or len(files) > MAX_ITEMS:
         raise _bad("evidence_files", "expected a list")
     for i, entry in enumerate(files):
-        if not isinstance(entry, dict) or set(entry) != {"case_id", "evidence_id", "path", "sha256"}:
+        if not isinstance(entry, dict) or set(entry) != {
+            "case_id",
+            "evidence_id",
+            "path",
+            "sha256",
+        }:
             raise _bad(f"evidence_files[{i}]", "expected case_id, evidence_id, path and sha256")
         for key, text in entry.items():
             _decode(text, str, f"evidence_files[{i}].{key}")

@@ -13,8 +13,11 @@ def _when(value: Any) -> str:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return parsed.strftime("%Y-%m-%d") if len(str(value)) <= 10 else parsed.strftime(
-        "%Y-%m-%d %H:%M UTC")
+    return (
+        parsed.strftime("%Y-%m-%d")
+        if len(str(value)) <= 10
+        else parsed.strftime("%Y-%m-%d %H:%M UTC")
+    )
 
 
 def _v(value: Any) -> str:
@@ -40,7 +43,8 @@ def header_lines(document: dict[str, Any]) -> list[str]:
 def case_lines(case: dict[str, Any], clauses: dict[str, str]) -> list[str]:
     """Every section of one case, as the HTML has them, in plain text."""
     out = [
-        f"CASE {_v(case.get('id'))}: {_v(case.get('category_title'))} (policy {_v(case.get('clause'))})",
+        f"CASE {_v(case.get('id'))}: {_v(case.get('category_title'))} "
+        f"(policy {_v(case.get('clause'))})",
         f"School {_v(case.get('school'))} | risk {_v(case.get('risk'))} | status "
         f"{_v(case.get('status'))} | owner {_v(case.get('owner'))}",
         f"Reported {_when(case.get('reported_at'))} by {_v(case.get('reporter'))}; happened "
@@ -54,20 +58,28 @@ def case_lines(case: dict[str, Any], clauses: dict[str, str]) -> list[str]:
     if case.get("child_words"):
         out += ["", "THE CHILD'S OWN WORDS", case["child_words"]]
     out += ["", "PEOPLE"]
-    out += [f"  {_v(p.get('role'))}: {_v(p.get('name'))}"
-            + (f", year {p['year_group']}" if p.get("year_group") else "")
-            for p in case.get("people", [])] or ["  (none)"]
+    out += [
+        f"  {_v(p.get('role'))}: {_v(p.get('name'))}"
+        + (f" ({p['year_group']})" if p.get("year_group") else "")
+        for p in case.get("people", [])
+    ] or ["  (none)"]
     out += ["", "ACCOUNTS (8.2)"]
-    out += [f"  {_v(a.get('platform'))}: " + " ".join(
-        x for x in (a.get("handle"), a.get("url"), a.get("phone")) if x)
-            for a in case.get("accounts", [])] or ["  (none)"]
+    out += [
+        f"  {_v(a.get('platform'))}: "
+        + " ".join(x for x in (a.get("handle"), a.get("url"), a.get("phone")) if x)
+        for a in case.get("accounts", [])
+    ] or ["  (none)"]
     out += ["", "CHRONOLOGY"]
-    out += [f"  {_when(e.get('at'))}  {_v(e.get('by'))}  [{_v(e.get('kind'))}] {_v(e.get('text'))}"
-            for e in case.get("chronology", [])] or ["  (none)"]
+    out += [
+        f"  {_when(e.get('at'))}  {_v(e.get('by'))}  [{_v(e.get('kind'))}] {_v(e.get('text'))}"
+        for e in case.get("chronology", [])
+    ] or ["  (none)"]
     out += ["", "STEPS AND OUTCOMES"]
     for s in case.get("steps", []):
-        out.append(f"  [{_v(s.get('state'))}] {_v(s.get('title'))} - {_v(s.get('actor'))}, "
-                   f"due {_when(s.get('due_at'))}")
+        out.append(
+            f"  [{_v(s.get('state'))}] {_v(s.get('title'))} - {_v(s.get('actor'))}, "
+            f"due {_when(s.get('due_at'))}"
+        )
         if s.get("outcome") or s.get("reason"):
             out.append(f"      {s.get('outcome') or s.get('reason')}")
         clause = s.get("clause", "")
@@ -76,13 +88,19 @@ def case_lines(case: dict[str, Any], clauses: dict[str, str]) -> list[str]:
     if not case.get("steps"):
         out.append("  (none)")
     out += ["", "EVIDENCE (8.2)"]
-    out += [f"  {_v(e.get('description'))} ({_v(e.get('location'))}, captured "
-            f"{_when(e.get('captured_at'))})" + (f" sha256 {e['sha256']}" if e.get("sha256") else "")
-            for e in case.get("evidence", [])] or ["  (none)"]
+    out += [
+        f"  {_v(e.get('description'))} ({_v(e.get('location'))}, captured "
+        f"{_when(e.get('captured_at'))})" + (f" sha256 {e['sha256']}" if e.get("sha256") else "")
+        for e in case.get("evidence", [])
+    ] or ["  (none)"]
     out += ["", "EVIDENCE NOTES"]
-    out += [f"  {_when(n.get('at'))}  {_v(n.get('by'))}  ({_v(n.get('kind'))}) {_v(n.get('text'))}"
-            for n in case.get("notes", [])] or ["  (none)"]
+    out += [
+        f"  {_when(n.get('at'))}  {_v(n.get('by'))}  ({_v(n.get('kind'))}) {_v(n.get('text'))}"
+        for n in case.get("notes", [])
+    ] or ["  (none)"]
     out += ["", "DECISIONS"]
-    out += [f"  {_when(d.get('at'))}  {_v(d.get('by'))}  {_v(d.get('kind'))}: {_v(d.get('text'))}"
-            for d in case.get("decisions", [])] or ["  (none)"]
+    out += [
+        f"  {_when(d.get('at'))}  {_v(d.get('by'))}  {_v(d.get('kind'))}: {_v(d.get('text'))}"
+        for d in case.get("decisions", [])
+    ] or ["  (none)"]
     return out

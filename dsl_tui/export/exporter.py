@@ -1,4 +1,4 @@
-"""Making a case file: gather cases, redact if asked, render, zip, encrypt, write atomically, audit."""
+"""Making a case file: gather, redact if asked, render, zip, encrypt, write atomically, audit."""
 
 from __future__ import annotations
 
@@ -89,8 +89,9 @@ def build_document(
                 )
             path = _evidence_path(case, item.id, item.filename)
             evidence[path] = data
-            listed.append({"case_id": case.id, "evidence_id": item.id, "path": path,
-                           "sha256": digest})
+            listed.append(
+                {"case_id": case.id, "evidence_id": item.id, "path": path, "sha256": digest}
+            )
     schools = {c.school for c in cases}
     document: dict[str, Any] = {
         "format": casefile_json.FORMAT_NAME,
@@ -155,9 +156,16 @@ def export_cases(
     del payload, files
     package.write_atomic(out, ciphertext)
     code = package.receipt_code(ciphertext)
-    detail = "transfer pack" if transfer_to else ("redacted case file" if redacting else "case file")
-    for case in cases:
-        bridge.audit(casebook, "export", case.id, detail)
+    detail = (
+        "transfer pack" if transfer_to else ("redacted case file" if redacting else "case file")
+    )
+    try:
+        for case in cases:
+            bridge.audit(casebook, "export", case.id, detail)
+    except BaseException:
+        # An export the audit log cannot show must not exist: take the file back.
+        out.unlink(missing_ok=True)
+        raise
     if transfer_to:
         from dsl_tui.export.transfers import record_transfer
 

@@ -97,7 +97,9 @@ def read_zip(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise VaultTampered("The case file's contents are not a readable zip; do not trust it.") from None
+        raise VaultTampered(
+            "The case file's contents are not a readable zip; do not trust it."
+        ) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.max_entries:
@@ -132,7 +134,9 @@ def read_zip(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes
                             )
                         chunks.append(chunk)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
-                raise VaultTampered("A file inside the case file is damaged; do not trust it.") from None
+                raise VaultTampered(
+                    "A file inside the case file is damaged; do not trust it."
+                ) from None
             files[info.filename] = b"".join(chunks)
     return files
 
@@ -156,7 +160,9 @@ def check_manifest(files: dict[str, bytes]) -> None:
         listed[match.group(2)] = match.group(1)
     others = {name for name in files if name != MANIFEST}
     if set(listed) != others:
-        raise VaultTampered("The case file's manifest does not match its contents; do not trust it.")
+        raise VaultTampered(
+            "The case file's manifest does not match its contents; do not trust it."
+        )
     for name in others:
         if hashlib.sha256(files[name]).hexdigest() != listed[name]:
             raise VaultTampered(

@@ -9,7 +9,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pyrage
+import pyrage  # type: ignore[import-untyped]
 
 from dsl_tui.errors import StorageError, UsageError
 
@@ -57,7 +57,9 @@ def load_identities(path: Path) -> list[pyrage.x25519.Identity]:
         try:
             identities.append(pyrage.x25519.Identity.from_str(line))
         except Exception:  # noqa: BLE001 - pyrage's own error types; all mean "not a key"
-            raise UsageError("The identity file holds a line that is not an age secret key.") from None
+            raise UsageError(
+                "The identity file holds a line that is not an age secret key."
+            ) from None
     if not identities:
         raise UsageError("The identity file holds no age secret key.")
     return identities

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import pyrage
+import pyrage  # type: ignore[import-untyped]
 
 from dsl_tui.errors import ExportError, StorageError, UsageError, VaultTampered, WrongPassphrase
 
@@ -57,7 +57,9 @@ def parse_recipient(text: str) -> pyrage.x25519.Recipient:
         raise UsageError("That is not an age public key (it should start with age1).") from None
 
 
-def encrypt(payload: bytes, *, recipients: Sequence[str] = (), passphrase: str | None = None) -> bytes:
+def encrypt(
+    payload: bytes, *, recipients: Sequence[str] = (), passphrase: str | None = None
+) -> bytes:
     """The age v1 ciphertext of ``payload``, for the recipients or for a passphrase (not both)."""
     if recipients and passphrase:
         raise UsageError("Use either recipients or a passphrase, not both.")
@@ -70,14 +72,14 @@ def encrypt(payload: bytes, *, recipients: Sequence[str] = (), passphrase: str |
 
 
 def stanza_types(ciphertext: bytes) -> list[str]:
-    """The recipient types named in an age header ("X25519", "scrypt", ...); VaultTampered if none."""
+    """The recipient types in an age header ("X25519", "scrypt", ...); VaultTampered if none."""
     if not ciphertext.startswith(AGE_MAGIC):
         raise VaultTampered("The file is not a case file (it is not in age format).")
     end = ciphertext.find(b"\n---", len(AGE_MAGIC) - 1)
     if end < 0:
         raise VaultTampered("The case file is truncated or damaged.")
     kinds = []
-    for line in ciphertext[len(AGE_MAGIC):end].split(b"\n"):
+    for line in ciphertext[len(AGE_MAGIC) : end].split(b"\n"):
         if line.startswith(b"-> "):
             parts = line[3:].split(b" ")
             kinds.append(parts[0].decode("ascii", "replace"))
@@ -140,6 +142,9 @@ def write_atomic(out: Path, data: bytes) -> None:
         raise UsageError("The folder for the case file does not exist.")
     if out.is_dir():
         raise UsageError("The output path is a folder; give a file name.")
+    if out.exists() and not peek(out, len(AGE_MAGIC)).startswith(AGE_MAGIC):
+        # Replacing an older case file is fine; replacing anything else (the vault!) is not.
+        raise UsageError("A file that is not a case file is already there; choose another name.")
     fd, tmp = tempfile.mkstemp(prefix=".dsl-export-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -15,8 +15,8 @@ from typing import Any
 
 from dsl_tui.model import Person
 
-#: Roles whose names ``--redact pupils`` hides.
-PUPIL_ROLES = frozenset({"pupil"})
+#: Roles whose names ``--redact pupils`` hides: a parent's name points straight at the child.
+PUPIL_ROLES = frozenset({"pupil", "parent"})
 #: Fields that hold the name of a staff member using dsl-tui (the DSL, deputies, reporters).
 STAFF_NAME_FIELDS = frozenset({"by", "done_by", "added_by", "owner", "reporter", "exported_by"})
 
@@ -66,7 +66,9 @@ class Redactor:
         pattern = self._compiled()
         if pattern is None or not value:
             return value
-        return pattern.sub(lambda m: self.names.get(" ".join(m.group(0).split()).casefold(), "?"), value)
+        return pattern.sub(
+            lambda m: self.names.get(" ".join(m.group(0).split()).casefold(), "?"), value
+        )
 
     def walk(self, value: Any) -> Any:
         """Redact every string inside nested lists and dicts (keys are the schema's, left alone)."""
@@ -95,9 +97,9 @@ def _staff_names(value: Any, found: set[str]) -> None:
 def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> dict[str, Any]:
     """A copy of the case-file document with the chosen people's names replaced by initials.
 
-    ``pupils`` hides pupils; ``staff`` hides staff in the case and the staff who use dsl-tui
-    (reporter, note authors, step owners, the exporter); both together hide every person named in
-    a case (parents, unknown adults and others too).
+    ``pupils`` hides pupils and their parents; ``staff`` hides staff in the case and the staff
+    who use dsl-tui (reporter, note authors, step owners, the exporter); both together hide
+    every person named in a case (unknown adults and others too).
     """
     redactor = Redactor()
     everyone = pupils and staff
@@ -111,7 +113,8 @@ def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> d
         found: set[str] = set()
         _staff_names(document, found)
         for name in sorted(found):
-            redactor.add(name)
+            # "Inez Dunmore (IT technician)": the role in brackets is not part of the name.
+            redactor.add(re.sub(r"\([^)]*\)", " ", name))
     redacted: dict[str, Any] = redactor.walk(document)
     # Dates of birth identify a child as surely as a name.
     for case in redacted.get("cases", []):

@@ -10,6 +10,7 @@ receiver has a different file than the one sent.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,6 +59,10 @@ def record_transfer(casebook: Any, case_id: str, to_school: str, code: str, when
     mark = getattr(casebook, "mark_transferred", None)
     if callable(mark):
         mark(case_id, to_school)
+    elif hasattr(casebook, "_index"):  # the real casebook, before it had its own call
+        from dsl_tui.casebook.receive import mark_transferred
+
+        mark_transferred(casebook, case_id, to_school)
 
 
 def _transfer_from(doc: dict[str, Any]) -> Transfer:
@@ -90,8 +95,9 @@ def acknowledge(casebook: Any, case_id: str, code: str, when: datetime | None = 
         if doc.get("code") == wanted:
             if doc.get("acknowledged_at") is None:
                 moment = when or datetime.now(timezone.utc)
-                table.update({"acknowledged_at": casefile_json.to_jsonable(moment)},
-                             doc_ids=[doc.doc_id])
+                table.update(
+                    {"acknowledged_at": casefile_json.to_jsonable(moment)}, doc_ids=[doc.doc_id]
+                )
                 bridge.audit(casebook, "change", case_id, "transfer acknowledged")
                 doc = table.get(doc_id=doc.doc_id)
             return _transfer_from(dict(doc))
@@ -101,14 +107,22 @@ def acknowledge(casebook: Any, case_id: str, code: str, when: datetime | None = 
     )
 
 
-def _receive(casebook: Any, case: Any, from_school: str, received_at: datetime) -> Any:
-    """Add a received case through the casebook, keeping its chronology."""
+def _receive(
+    casebook: Any, case: Any, from_school: str, received_at: datetime, chronology: tuple[Any, ...]
+) -> Any:
+    """Add a received case through the casebook (which audits it), keeping its chronology."""
     method = getattr(casebook, "receive_case", None)
     if callable(method):
+        if "chronology" in inspect.signature(method).parameters:
+            return method(
+                case, from_school=from_school, received_at=received_at, chronology=chronology
+            )
         return method(case, from_school=from_school, received_at=received_at)
     from dsl_tui.casebook.receive import receive_case
 
-    return receive_case(casebook, case, from_school=from_school, received_at=received_at)
+    return receive_case(
+        casebook, case, from_school=from_school, received_at=received_at, chronology=chronology
+    )
 
 
 def import_case_file(
@@ -125,8 +139,9 @@ def import_case_file(
     Refuses a redacted file (a receiving school needs the full record) and a file already
     imported. Nothing is written to the vault until the whole file has been checked.
     """
-    case_file: CaseFile = open_case_file(path, identity=identity, passphrase=passphrase,
-                                         limits=limits)
+    case_file: CaseFile = open_case_file(
+        path, identity=identity, passphrase=passphrase, limits=limits
+    )
     if case_file.redacted:
         raise UsageError("This case file is redacted; ask the sending school for a transfer pack.")
     received = bridge.table(casebook, RECEIVED_TABLE)
@@ -135,13 +150,18 @@ def import_case_file(
     moment = now or datetime.now(timezone.utc)
     from_school = str(case_file.document.get("from_school") or "") or "another school"
     new_ids = []
-    for case, _chronology in case_file.cases:
+    for case, chronology in case_file.cases:
         case = _with_evidence(casebook, case_file, case)
-        added = _receive(casebook, case, from_school, moment)
+        added = _receive(casebook, case, from_school, moment, chronology)
         new_ids.append(added.id)
-        bridge.audit(casebook, "import", added.id, "transfer pack")
-    received.insert({"sha256": case_file.sha256, "code": case_file.receipt_code,
-                     "case_ids": new_ids, "at": casefile_json.to_jsonable(moment)})
+    received.insert(
+        {
+            "sha256": case_file.sha256,
+            "code": case_file.receipt_code,
+            "case_ids": new_ids,
+            "at": casefile_json.to_jsonable(moment),
+        }
+    )
     return ImportResult(tuple(new_ids), from_school, case_file.receipt_code, moment)
 
 
@@ -160,5 +180,7 @@ def _with_evidence(casebook: Any, case_file: CaseFile, case: Any) -> Any:
             items.append(replace(item, blob_id=None) if item.blob_id else item)
             continue
         blob_id, digest = bridge.put_blob(casebook, data)
-        items.append(replace(item, blob_id=blob_id, sha256=digest or hashlib.sha256(data).hexdigest()))
+        items.append(
+            replace(item, blob_id=blob_id, sha256=digest or hashlib.sha256(data).hexdigest())
+        )
     return replace(case, evidence=tuple(items))

@@ -1,7 +1,8 @@
-"""Durable file writes: write everything, fsync, atomic replace (with a Windows retry), fsync folder.
+"""Durable file writes: write all, fsync, atomic replace (with a Windows retry), fsync folder.
 
-All writes go through ``os.write`` / ``os.fsync`` on raw descriptors, so no handle stays open between
-saves and a failing disk surfaces here as :class:`StorageError` (never as a half-written file).
+All writes go through ``os.write`` / ``os.fsync`` on raw descriptors, so no handle stays open
+between saves and a failing disk surfaces here as :class:`StorageError` (never as a half-written
+file).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _REPLACE_TRIES = 10
 
 
 def storage_error(err: OSError, doing: str = "save") -> StorageError:
-    """A user sentence for a failed disk operation, without paths or bytes (they may name a pupil)."""
+    """A user sentence for a failed disk operation, without paths or bytes (may name a pupil)."""
     code = err.errno
     if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
         why = "the disk is full"

@@ -1,4 +1,4 @@
-"""Rolling encrypted backups: byte copies of the sealed vault file in a ``backups`` folder beside it.
+"""Rolling encrypted backups: copies of the sealed vault file in a ``backups`` folder beside it.
 
 A backup is a complete vault file (snapshot and journal), so it opens, verifies and restores like
 the vault itself. Names sort by time: ``<vault>.<UTC time>.g<generation>.<snapshot>.bak``. Only the
@@ -33,8 +33,11 @@ def list_backups(vault: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     prefix = vault.name + "."
-    found = [p for p in folder.iterdir()
-             if p.name.startswith(prefix) and p.name.endswith(SUFFIX) and p.is_file()]
+    found = [
+        p
+        for p in folder.iterdir()
+        if p.name.startswith(prefix) and p.name.endswith(SUFFIX) and p.is_file()
+    ]
     return sorted(found, key=lambda p: p.name, reverse=True)
 
 

@@ -68,7 +68,9 @@ def open_blob(raw: bytes, vault_id: str, blob_id: str, keys: Mapping[str, bytes]
     if key is None:
         raise bad
     try:
-        payload = AESGCM(key).decrypt(raw[_HEAD:_HEAD + NONCE_BYTES], raw[_HEAD + NONCE_BYTES:], head)
+        payload = AESGCM(key).decrypt(
+            raw[_HEAD : _HEAD + NONCE_BYTES], raw[_HEAD + NONCE_BYTES :], head
+        )
     except InvalidTag:
         raise bad from None
     digest, data = payload[:32], payload[32:]
@@ -107,8 +109,9 @@ def blob_ids(vault: Path) -> list[str]:
     return sorted(p.name[: -len(SUFFIX)] for p in folder.iterdir() if p.name.endswith(SUFFIX))
 
 
-def reseal_blob(vault: Path, vault_id: str, blob_id: str, keys: Mapping[str, bytes],
-                key_id: str, key: bytes) -> None:
+def reseal_blob(
+    vault: Path, vault_id: str, blob_id: str, keys: Mapping[str, bytes], key_id: str, key: bytes
+) -> None:
     """Re-encrypt one blob under the new data key (atomic replace)."""
     data = get_blob(vault, vault_id, blob_id, keys)
     sealed = seal_blob(vault_id, key_id, key, blob_id, data)

@@ -192,8 +192,9 @@ class Header:
 
     def slot_aad(self, slot_id: str) -> bytes:
         """Associated data of a slot's wrapped keys: binds them to this vault, slot and KDF."""
-        return b"|".join((_SLOT_AAD, bytes.fromhex(self.vault_id), bytes.fromhex(slot_id),
-                          self.kdf.binding()))
+        return b"|".join(
+            (_SLOT_AAD, bytes.fromhex(self.vault_id), bytes.fromhex(slot_id), self.kdf.binding())
+        )
 
     def with_slots(self, slots: tuple[Slot, ...]) -> Header:
         """A copy with other slots."""
@@ -205,8 +206,12 @@ def new_id(nbytes: int) -> str:
     return secrets.token_hex(nbytes)
 
 
-def _wrap_key_for(header: Header, slot_id: str, public: bytes, ephemeral: X25519PrivateKey,
-                  ) -> tuple[bytes, bytes]:
+def _wrap_key_for(
+    header: Header,
+    slot_id: str,
+    public: bytes,
+    ephemeral: X25519PrivateKey,
+) -> tuple[bytes, bytes]:
     """(ephemeral public bytes, wrapping key) for sending the data key to ``public``."""
     eph_pub = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
@@ -219,7 +224,7 @@ def _hkdf(shared: bytes, header: Header, slot_id: str, public: bytes, eph_pub: b
 
 
 def seal_to_slot(header: Header, slot: Slot, data_key: bytes) -> Slot:
-    """``slot`` with ``data_key`` (of ``header.key_id``) wrapped to its public key; no KDF needed."""
+    """``slot`` with ``data_key`` (``header.key_id``) wrapped to its public key; no KDF needed."""
     ephemeral = X25519PrivateKey.generate()
     eph_pub, wrap = _wrap_key_for(header, slot.slot_id, slot.public, ephemeral)
     nonce = os.urandom(NONCE_BYTES)
@@ -228,8 +233,13 @@ def seal_to_slot(header: Header, slot: Slot, data_key: bytes) -> Slot:
     return replace(slot, ephemeral=eph_pub, nonce=nonce, wrapped=wrapped)
 
 
-def make_slot(header: Header, passphrase: str, data_key: bytes, slot_id: str | None = None,
-              kek_cache: dict[tuple[bytes, KdfParams], bytes] | None = None) -> Slot:
+def make_slot(
+    header: Header,
+    passphrase: str,
+    data_key: bytes,
+    slot_id: str | None = None,
+    kek_cache: dict[tuple[bytes, KdfParams], bytes] | None = None,
+) -> Slot:
     """A new slot for ``passphrase`` (one KDF run) holding ``data_key`` for ``header``'s vault."""
     slot_id = slot_id or new_id(8)
     salt = os.urandom(SALT_BYTES)
@@ -251,13 +261,15 @@ def unwrap_slot(header: Header, slot: Slot, kek: bytes) -> bytes | None:
     """The data key if ``kek`` (from the passphrase) opens ``slot``, else None."""
     aad = header.slot_aad(slot.slot_id)
     try:
-        private_raw = AESGCM(kek).decrypt(slot.private_nonce, slot.private_wrapped,
-                                          aad + b"|private|" + slot.public)
+        private_raw = AESGCM(kek).decrypt(
+            slot.private_nonce, slot.private_wrapped, aad + b"|private|" + slot.public
+        )
         private = X25519PrivateKey.from_private_bytes(private_raw)
         shared = private.exchange(X25519PublicKey.from_public_bytes(slot.ephemeral))
         wrap = _hkdf(shared, header, slot.slot_id, slot.public, slot.ephemeral)
-        key = AESGCM(wrap).decrypt(slot.nonce, slot.wrapped,
-                                   aad + b"|data key|" + bytes.fromhex(header.key_id))
+        key = AESGCM(wrap).decrypt(
+            slot.nonce, slot.wrapped, aad + b"|data key|" + bytes.fromhex(header.key_id)
+        )
     except (InvalidTag, ValueError):
         return None
     return key if len(key) == KEY_BYTES else None
@@ -291,26 +303,27 @@ def parse_snapshot(raw: bytes) -> SnapshotFile:
     """Split a vault file into its parts, checking the header checksum (no key needed)."""
     if len(raw) < _PREFIX or raw[: len(MAGIC)] != MAGIC:
         raise VaultTampered("This file is not a dsl-tui vault, or its start is damaged.")
-    header_len = int.from_bytes(raw[len(MAGIC):_PREFIX], "big")
+    header_len = int.from_bytes(raw[len(MAGIC) : _PREFIX], "big")
     if header_len > MAX_HEADER_BYTES or len(raw) < _PREFIX + header_len + _DIGEST + 8:
         raise _tampered()
     end = _PREFIX + header_len
-    if hashlib.sha256(raw[:end]).digest() != raw[end:end + _DIGEST]:
+    if hashlib.sha256(raw[:end]).digest() != raw[end : end + _DIGEST]:
         raise _tampered("The vault header")
     header = Header.from_bytes(raw[_PREFIX:end])
     body_at = end + _DIGEST + 8
-    body_len = int.from_bytes(raw[end + _DIGEST:body_at], "big")
+    body_len = int.from_bytes(raw[end + _DIGEST : body_at], "big")
     if body_len < NONCE_BYTES + TAG_BYTES or body_at + body_len > len(raw):
         raise _tampered()
     view = memoryview(raw)
     body_end = body_at + body_len
-    seed = hashlib.sha256(b"dsl-tui chain v1" + raw[end:end + _DIGEST]
-                          + raw[body_end - TAG_BYTES:body_end]).digest()
+    seed = hashlib.sha256(
+        b"dsl-tui chain v1" + raw[end : end + _DIGEST] + raw[body_end - TAG_BYTES : body_end]
+    ).digest()
     return SnapshotFile(
         header=header,
         aad=raw[:body_at],
-        body_nonce=raw[body_at:body_at + NONCE_BYTES],
-        body_ct=view[body_at + NONCE_BYTES:body_end],
+        body_nonce=raw[body_at : body_at + NONCE_BYTES],
+        body_ct=view[body_at + NONCE_BYTES : body_end],
         journal_start=body_end,
         chain_seed=seed,
     )

@@ -2,7 +2,7 @@
 
 Each save appends one record::
 
-    length N (4, big-endian) | CRC-32 of those 4 bytes (4) | nonce (12) + AES-256-GCM ciphertext (N-12)
+    length N (4, big-endian) | CRC-32 of those 4 bytes (4) | nonce (12) + AES-GCM ciphertext (N-12)
 
 sealed with the data key; associated data = label | vault id | the record's generation (8) |
 SHA-256 of the previous record (the first record chains to the snapshot's checksum and body tag) |
@@ -35,8 +35,9 @@ MAX_RECORD_BYTES = 256 << 20
 
 
 def _tampered() -> VaultTampered:
-    return VaultTampered("The vault's journal of recent saves failed its integrity check "
-                         "(damaged or tampered).")
+    return VaultTampered(
+        "The vault's journal of recent saves failed its integrity check (damaged or tampered)."
+    )
 
 
 def _frame(length: int) -> bytes:
@@ -48,8 +49,9 @@ def _aad(vault_id: bytes, generation: int, prev_hash: bytes, frame: bytes) -> by
     return b"".join((_LABEL, vault_id, generation.to_bytes(8, "big"), prev_hash, frame))
 
 
-def seal_record(aead: AESGCM, vault_id: bytes, generation: int, prev_hash: bytes,
-                plaintext: bytes) -> tuple[bytes, bytes]:
+def seal_record(
+    aead: AESGCM, vault_id: bytes, generation: int, prev_hash: bytes, plaintext: bytes
+) -> tuple[bytes, bytes]:
     """(record bytes, their hash) for one save."""
     length = NONCE_BYTES + len(plaintext) + TAG_BYTES
     if length > MAX_RECORD_BYTES:
@@ -80,8 +82,15 @@ class JournalScan:
     torn_tail: bool = False
 
 
-def read_records(aead: AESGCM, vault_id: bytes, raw: bytes, start: int, first_generation: int,
-                 seed: bytes, scan: JournalScan) -> Iterator[Record]:
+def read_records(
+    aead: AESGCM,
+    vault_id: bytes,
+    raw: bytes,
+    start: int,
+    first_generation: int,
+    seed: bytes,
+    scan: JournalScan,
+) -> Iterator[Record]:
     """Authenticate and yield every record of ``raw[start:]``; fills ``scan`` as it goes.
 
     Raises VaultTampered for any damage other than a torn last record.
@@ -97,7 +106,7 @@ def read_records(aead: AESGCM, vault_id: bytes, raw: bytes, start: int, first_ge
         if remaining < FRAME_BYTES:
             scan.torn_tail = True
             return
-        frame = bytes(view[pos:pos + FRAME_BYTES])
+        frame = bytes(view[pos : pos + FRAME_BYTES])
         if frame != _frame(int.from_bytes(frame[:4], "big")):
             if not any(view[pos:]):
                 scan.torn_tail = True
@@ -110,12 +119,12 @@ def read_records(aead: AESGCM, vault_id: bytes, raw: bytes, start: int, first_ge
         if end > size:
             scan.torn_tail = True
             return
-        nonce = view[pos + FRAME_BYTES:pos + FRAME_BYTES + NONCE_BYTES]
-        body = view[pos + FRAME_BYTES + NONCE_BYTES:end]
+        nonce = view[pos + FRAME_BYTES : pos + FRAME_BYTES + NONCE_BYTES]
+        body = view[pos + FRAME_BYTES + NONCE_BYTES : end]
         try:
             plaintext = aead.decrypt(bytes(nonce), body, _aad(vault_id, generation, prev, frame))
         except InvalidTag:
-            if end == size and not any(view[end - TAG_BYTES:end]):
+            if end == size and not any(view[end - TAG_BYTES : end]):
                 scan.torn_tail = True
                 return
             raise _tampered() from None
@@ -125,3 +134,28 @@ def read_records(aead: AESGCM, vault_id: bytes, raw: bytes, start: int, first_ge
         generation += 1
         pos = end
         scan.good_end, scan.last_hash = pos, prev
+
+
+@dataclass(frozen=True)
+class CompactionPolicy:
+    """When the journal is folded into a new snapshot.
+
+    Soft limits apply on close (and :meth:`Vault.compact` when idle); hard limits apply during a
+    save, which then pays for one full rewrite. Sizes are journal bytes; ratios are of the snapshot.
+    """
+
+    soft_min_bytes: int = 256 << 10
+    soft_ratio: float = 0.05
+    hard_min_bytes: int = 16 << 20
+    hard_ratio: float = 0.25
+    hard_records: int = 20_000
+
+    def due(self, journal: int, snapshot: int, records: int, *, hard: bool) -> bool:
+        """Whether a journal of ``journal`` bytes / ``records`` records should be compacted."""
+        if records == 0:
+            return False
+        if hard:
+            return records >= self.hard_records or journal >= max(
+                self.hard_min_bytes, self.hard_ratio * snapshot
+            )
+        return journal >= max(self.soft_min_bytes, self.soft_ratio * snapshot)

@@ -46,7 +46,7 @@ class KdfParams:
 
     @classmethod
     def calibrate(cls, target_s: float = 0.75) -> KdfParams:
-        """Parameters taking about ``target_s`` seconds here: memory first (to 256 MiB), then time."""
+        """Parameters taking about ``target_s`` seconds here: memory first (to 256 MiB), then t."""
         params = cls.floor()
         elapsed = _time_one(params)
         while elapsed * 2 <= target_s and params.memory_kib * 2 <= CALIBRATION_MAX_MEMORY_KIB:
@@ -55,8 +55,11 @@ class KdfParams:
         if elapsed < target_s:
             per_pass = elapsed / params.iterations
             iterations = int(target_s / per_pass) if per_pass > 0 else MAX_ITERATIONS
-            params = cls(params.memory_kib, max(FLOOR_ITERATIONS, min(MAX_ITERATIONS, iterations)),
-                         params.lanes)
+            params = cls(
+                params.memory_kib,
+                max(FLOOR_ITERATIONS, min(MAX_ITERATIONS, iterations)),
+                params.lanes,
+            )
         return params
 
     @classmethod
@@ -104,16 +107,22 @@ class KdfParams:
     def from_json(cls, data: Any) -> KdfParams:
         """Parse a header's ``kdf`` entry and check its bounds (VaultTampered if unusable)."""
         if not isinstance(data, dict) or data.get("algorithm") != "argon2id":
-            raise VaultTampered("The vault header names an unknown key derivation; it may be damaged.")
+            raise VaultTampered(
+                "The vault header names an unknown key derivation; it may be damaged."
+            )
         try:
             params = cls(data["memory_kib"], data["iterations"], data["lanes"])
         except KeyError:
-            raise VaultTampered("The vault header is missing key settings; it may be damaged.") from None
+            raise VaultTampered(
+                "The vault header is missing key settings; it may be damaged."
+            ) from None
         return params.checked()
 
     def binding(self) -> bytes:
         """A fixed-width encoding, bound into each slot's associated data."""
-        return b"".join(v.to_bytes(4, "big") for v in (self.memory_kib, self.iterations, self.lanes))
+        return b"".join(
+            v.to_bytes(4, "big") for v in (self.memory_kib, self.iterations, self.lanes)
+        )
 
 
 def argon2id(
@@ -157,6 +166,11 @@ def derive_key(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
 def _time_one(params: KdfParams) -> float:
     """Seconds one derivation takes with ``params`` on this machine."""
     start = time.perf_counter()
-    argon2id(b"calibration", b"\x00" * SALT_BYTES, memory_kib=params.memory_kib,
-             iterations=params.iterations, lanes=params.lanes)
+    argon2id(
+        b"calibration",
+        b"\x00" * SALT_BYTES,
+        memory_kib=params.memory_kib,
+        iterations=params.iterations,
+        lanes=params.lanes,
+    )
     return time.perf_counter() - start

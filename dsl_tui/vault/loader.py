@@ -40,8 +40,9 @@ class Loaded:
     torn_tail: bool
 
 
-def unlock_key(header: Header, passphrase: str, preferred: str | None = None,
-               kek_cache: KekCache | None = None) -> tuple[bytes, str]:
+def unlock_key(
+    header: Header, passphrase: str, preferred: str | None = None, kek_cache: KekCache | None = None
+) -> tuple[bytes, str]:
     """(data key, slot id) for the first slot ``passphrase`` opens; one KDF run per slot tried."""
     slots = sorted(header.slots, key=lambda s: s.slot_id != preferred)
     for slot in slots:
@@ -63,8 +64,11 @@ def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
         doc = json.loads(body)
     except ValueError:
         raise bad from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) \
-            or not isinstance(doc.get("tables"), dict):
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("meta"), dict)
+        or not isinstance(doc.get("tables"), dict)
+    ):
         raise bad
     tables = doc["tables"]
     if not all(isinstance(t, dict) for t in tables.values()):
@@ -79,8 +83,14 @@ def keyring(meta: dict[str, Any], header: Header, data_key: bytes) -> dict[str, 
     return keys
 
 
-def load(raw: bytes, passphrase: str | None, preferred: str | None = None,
-         kek_cache: KekCache | None = None, *, data_key: bytes | None = None) -> Loaded:
+def load(
+    raw: bytes,
+    passphrase: str | None,
+    preferred: str | None = None,
+    kek_cache: KekCache | None = None,
+    *,
+    data_key: bytes | None = None,
+) -> Loaded:
     """Decrypt and authenticate a whole vault file (VaultTampered / WrongPassphrase).
 
     With ``data_key`` (a session re-checking its own file) no slot is unlocked.
@@ -95,14 +105,22 @@ def load(raw: bytes, passphrase: str | None, preferred: str | None = None,
     aead = AESGCM(data_key)
     scan = JournalScan(snap.journal_start, snap.chain_seed)
     records = 0
-    for record in read_records(aead, bytes.fromhex(header.vault_id), raw, snap.journal_start,
-                               header.generation + 1, snap.chain_seed, scan):
+    for record in read_records(
+        aead,
+        bytes.fromhex(header.vault_id),
+        raw,
+        snap.journal_start,
+        header.generation + 1,
+        snap.chain_seed,
+        scan,
+    ):
         try:
             ops = json.loads(record.plaintext)
             apply_ops(tables, ops)
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise VaultTampered("A record in the vault's journal is not in the expected form.") \
-                from None
+            raise VaultTampered(
+                "A record in the vault's journal is not in the expected form."
+            ) from None
         records += 1
     return Loaded(
         header=header,

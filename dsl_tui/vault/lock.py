@@ -127,8 +127,12 @@ class VaultLock:
                 raise _locked_message(owner)
             if got is None and owner and not self._stale(owner):
                 raise _locked_message(owner)
-            if got is True and owner and owner.get("host") != socket.gethostname() \
-                    and not owner.get("released"):
+            if (
+                got is True
+                and owner
+                and owner.get("host") != socket.gethostname()
+                and not owner.get("released")
+            ):
                 # Another computer on a shared folder: the OS lock may not reach it.
                 raise _locked_message(owner)
             self._write_owner(fd)

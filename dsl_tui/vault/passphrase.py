@@ -7,8 +7,21 @@ from functools import lru_cache
 from dsl_tui import paths
 
 MIN_LENGTH = 12
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
-                       "$": "s", "!": "i", "|": "l", "+": "t"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "+": "t",
+    }
+)
 _WALKS = (
     "abcdefghijklmnopqrstuvwxyz",
     "zyxwvutsrqponmlkjihgfedcba",
@@ -31,14 +44,16 @@ def common_passwords() -> frozenset[str]:
     except OSError:
         text = "password\n123456\nqwerty\nletmein\niloveyou\nwelcome\nadmin\n"
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 
 def _core(text: str) -> str:
     """Lower case, leetspeak undone, digits and symbols at either end stripped."""
-    core = text.lower().translate(_LEET)
-    return core.strip("0123456789!@#$%^&*()-_=+.,?~ ")
+    edges = "0123456789!@#$%^&*()-_=+.,?~ "
+    return text.lower().strip(edges).translate(_LEET).strip(edges)
 
 
 def check_passphrase(passphrase: str) -> str | None:

@@ -35,8 +35,13 @@ def remembered(vault_id: str) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {}
 
 
-def remember(vault_id: str, *, slot_id: str | None = None, generation: int | None = None,
-             reset_generation: bool = False) -> None:
+def remember(
+    vault_id: str,
+    *,
+    slot_id: str | None = None,
+    generation: int | None = None,
+    reset_generation: bool = False,
+) -> None:
     """Record the slot that opened the vault and the generation seen (the highest, unless reset)."""
     data = _load()
     entry = data.get(vault_id) if isinstance(data.get(vault_id), dict) else {}

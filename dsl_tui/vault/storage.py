@@ -5,7 +5,8 @@ would re-encrypt ~50 MB per note, and a failed write would leave memory ahead of
 
 - :class:`JournalTable` overrides ``_update_table``: the TinyDB updater runs on a
   :class:`StagedTable` that copies a document before anyone can change it and records which ids were
-  set or removed. The delta is serialised, handed to the vault to append as one sealed journal record
+  set or removed. The delta is serialised, handed to the vault to append as one sealed journal
+  record
   (durable: written and fsynced), and only then applied to the in-memory document, from the very
   bytes that were written. On any failure memory is as it was.
 - Every document handed out is a deep copy, so callers cannot change the cache behind the vault.
@@ -16,6 +17,7 @@ would re-encrypt ~50 MB per note, and a failed write would leave memory ahead of
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
@@ -44,8 +46,12 @@ def encode_ops(ops: list[dict[str, Any]]) -> bytes:
     return json.dumps(ops, separators=(",", ":")).encode("ascii")
 
 
-def apply_ops(tables: Tables, ops: list[dict[str, Any]]) -> None:
-    """Apply decoded journal operations to the in-memory document."""
+def apply_ops(tables: Tables, ops: list[dict[str, Any]], *, copy_on_write: bool = False) -> None:
+    """Apply decoded journal operations to the in-memory document.
+
+    With ``copy_on_write`` a changed table is a new dict, so a reader iterating the old one in
+    another thread never sees it change under its feet (replay at open needs no such care).
+    """
     for op in ops:
         kind, name = op["op"], op["t"]
         if kind == "drop":
@@ -54,6 +60,8 @@ def apply_ops(tables: Tables, ops: list[dict[str, Any]]) -> None:
             tables[name] = op["docs"]
         elif kind == "put":
             table = {} if op.get("clear") else tables.get(name, {})
+            if copy_on_write and not op.get("clear"):
+                table = dict(table)
             for doc_id in op.get("del", ()):
                 table.pop(doc_id, None)
             table.update(op.get("set", {}))
@@ -149,11 +157,14 @@ _MISSING = object()
 class VaultStorage(Storage):
     """TinyDB storage over the decrypted document held in memory; writes go through ``persist``."""
 
-    def __init__(self, tables: Tables, persist: Persist,
-                 after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, tables: Tables, persist: Persist, after_commit: Callable[[], None] | None = None
+    ) -> None:
         self._tables: Tables | None = tables
         self._persist = persist
         self._after_commit = after_commit
+        #: Serialises every change (saves may come from worker threads).
+        self.lock = threading.RLock()
 
     def _live(self) -> Tables:
         if self._tables is None:
@@ -170,6 +181,10 @@ class VaultStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """A whole-document write (TinyDB's drop_table(s)): journal the tables that differ."""
+        with self.lock:
+            self._write(data)
+
+    def _write(self, data: dict[str, dict[str, Any]]) -> None:
         live = self._live()
         ops: list[dict[str, Any]] = [{"op": "drop", "t": n} for n in live if n not in data]
         for name, table in data.items():
@@ -182,12 +197,13 @@ class VaultStorage(Storage):
         """Make ``ops`` durable, then apply exactly what was written to memory."""
         if not ops:
             return
-        live = self._live()
-        payload = encode_ops(ops)
-        self._persist(payload)
-        apply_ops(live, json.loads(payload))
-        if self._after_commit is not None:
-            self._after_commit()
+        with self.lock:
+            live = self._live()
+            payload = encode_ops(ops)
+            self._persist(payload)
+            apply_ops(live, json.loads(payload), copy_on_write=True)
+            if self._after_commit is not None:
+                self._after_commit()
 
     def close(self) -> None:
         """Forget the document (the vault is locked)."""
@@ -212,52 +228,69 @@ class JournalTable(Table):
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
         """Run ``updater`` on a staged copy, journal the delta, then apply it to memory."""
-        tables = self._vault_storage.tables_view()
-        staged = StagedTable(tables.get(self.name, {}))
-        updater(staged)  # type: ignore[arg-type]
-        op = staged.delta(self.name, self.name in tables)
-        if op is not None:
-            self._vault_storage.commit([op])
-        self.clear_cache()
+        storage = self._vault_storage
+        with storage.lock:
+            tables = storage.tables_view()
+            staged = StagedTable(tables.get(self.name, {}))
+            updater(staged)  # type: ignore[arg-type]
+            op = staged.delta(self.name, self.name in tables)
+            if op is not None:
+                storage.commit([op])
+            self.clear_cache()
 
     def search(self, cond: QueryLike) -> list[Document]:
-        """Documents matching ``cond``, as private copies (the query cache keeps references only)."""
-        hits = self._query_cache.get(cond)
-        if hits is None:
-            hits = [(k, doc) for k, doc in self._read_table().items() if cond(doc)]
+        """Documents matching ``cond``, as private copies (the query cache keeps references)."""
+        lock = self._vault_storage.lock
+        table = self._read_table()  # never mutated: saves replace changed tables (copy on write)
+        with lock:  # TinyDB's LRU cache is not thread-safe
+            cached = self._query_cache.get(cond)
+        # A hit counts only if it was found in this very table object: any save through any path
+        # (also ``VaultStorage.commit`` directly) makes a new one.
+        if cached is not None and cached[0] is table:  # type: ignore[index]
+            hits = cached[1]  # type: ignore[index]
+        else:
+            hits = [(k, doc) for k, doc in table.items() if cond(doc)]
             is_cacheable: Callable[[], bool] = getattr(cond, "is_cacheable", lambda: True)
             if is_cacheable():
-                self._query_cache[cond] = hits  # type: ignore[assignment]
+                with lock:
+                    self._query_cache[cond] = (table, hits)  # type: ignore[assignment]
         return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]  # type: ignore[misc]
 
     def _matching_ids(self, cond: QueryLike) -> list[int]:
         return [int(k) for k, doc in self._read_table().items() if cond(doc)]
 
-    def update(self, fields: Any, cond: QueryLike | None = None,
-               doc_ids: Iterable[int] | None = None) -> list[int]:
+    def update(
+        self, fields: Any, cond: QueryLike | None = None, doc_ids: Iterable[int] | None = None
+    ) -> list[int]:
         """TinyDB's update; a condition is resolved to ids first so only matches are copied."""
-        if doc_ids is None and cond is not None:
-            doc_ids = self._matching_ids(cond)
-        return super().update(fields, cond, doc_ids)
+        with self._vault_storage.lock:
+            if doc_ids is None and cond is not None:
+                doc_ids = self._matching_ids(cond)
+            return super().update(fields, cond, doc_ids)
 
-    def remove(self, cond: QueryLike | None = None,
-               doc_ids: Iterable[int] | None = None) -> list[int]:
+    def remove(
+        self, cond: QueryLike | None = None, doc_ids: Iterable[int] | None = None
+    ) -> list[int]:
         """TinyDB's remove; a condition is resolved to ids first."""
-        if doc_ids is None and cond is not None:
-            doc_ids = self._matching_ids(cond)
-        return super().remove(cond, doc_ids)
+        with self._vault_storage.lock:
+            if doc_ids is None and cond is not None:
+                doc_ids = self._matching_ids(cond)
+            return super().remove(cond, doc_ids)
 
     def insert(self, document: Mapping[str, Any]) -> int:
         """TinyDB's insert; a plain ``tinydb.table.Document`` keeps its own id."""
-        return super().insert(_as_vault_document(document))
+        with self._vault_storage.lock:
+            return super().insert(_as_vault_document(document))
 
     def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[int]:
         """TinyDB's insert_multiple; plain Documents keep their ids."""
-        return super().insert_multiple([_as_vault_document(d) for d in documents])
+        with self._vault_storage.lock:
+            return super().insert_multiple([_as_vault_document(d) for d in documents])
 
     def upsert(self, document: Mapping[str, Any], cond: QueryLike | None = None) -> list[int]:
         """TinyDB's upsert; plain Documents keep their ids."""
-        return super().upsert(_as_vault_document(document), cond)
+        with self._vault_storage.lock:
+            return super().upsert(_as_vault_document(document), cond)
 
 
 def _as_vault_document(document: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -14,7 +14,7 @@ MAX_NAME = 80
 
 @dataclass(frozen=True)
 class SlotUser:
-    """A user who can open the vault: their name and role, their slot id and when they were added."""
+    """A user who can open the vault: name and role, slot id and when they were added."""
 
     name: str
     role: str
@@ -44,13 +44,20 @@ def users_of(header: Header, meta: dict[str, Any]) -> list[SlotUser]:
     found = []
     for slot in header.slots:
         info = meta.get("users", {}).get(slot.slot_id, {})
-        found.append(SlotUser(str(info.get("name", "unknown")), str(info.get("role", "")),
-                              slot.slot_id, _when(info.get("added_at"))))
+        found.append(
+            SlotUser(
+                str(info.get("name", "unknown")),
+                str(info.get("role", "")),
+                slot.slot_id,
+                _when(info.get("added_at")),
+            )
+        )
     return found
 
 
 def rotate_key_header(header: Header, removed_slot: str, new_key: bytes) -> Header:
     """A header without ``removed_slot``, with a new key id and ``new_key`` sealed to every slot."""
-    rotated = replace(header, key_id=new_id(8),
-                      slots=tuple(s for s in header.slots if s.slot_id != removed_slot))
+    rotated = replace(
+        header, key_id=new_id(8), slots=tuple(s for s in header.slots if s.slot_id != removed_slot)
+    )
     return rotated.with_slots(tuple(seal_to_slot(rotated, s, new_key) for s in rotated.slots))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,15 +23,13 @@ from dsl_tui.errors import (
     StorageError,
     UsageError,
     VaultExists,
-    VaultMissing,
     VaultTampered,
     WeakPassphrase,
-    WrongPassphrase,
 )
-from dsl_tui.vault import backups, blobs, state
-from dsl_tui.vault.atomic import append_at, make_private_dir, read_file, storage_error, write_atomic
+from dsl_tui.vault import backups, blobs, recovery, state
+from dsl_tui.vault.atomic import append_at, make_private_dir, storage_error, write_atomic
 from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, parse_snapshot
-from dsl_tui.vault.journal import seal_record
+from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
 from dsl_tui.vault.loader import KekCache, Loaded, keyring, load
 from dsl_tui.vault.lock import VaultLock
@@ -40,36 +38,8 @@ from dsl_tui.vault.storage import VaultDB, VaultStorage
 from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
 
 
-@dataclass(frozen=True)
-class CompactionPolicy:
-    """When the journal is folded into a new snapshot.
-
-    Soft limits apply on close (and :meth:`Vault.compact` when idle); hard limits apply during a
-    save, which then pays for one full rewrite. Sizes are journal bytes; ratios are of the snapshot.
-    """
-
-    soft_min_bytes: int = 256 << 10
-    soft_ratio: float = 0.05
-    hard_min_bytes: int = 16 << 20
-    hard_ratio: float = 1.0
-    hard_records: int = 100_000
-
-    def due(self, journal: int, snapshot: int, records: int, *, hard: bool) -> bool:
-        """Whether a journal of ``journal`` bytes / ``records`` records should be compacted."""
-        if records == 0:
-            return False
-        if hard:
-            return records >= self.hard_records or journal >= max(
-                self.hard_min_bytes, self.hard_ratio * snapshot)
-        return journal >= max(self.soft_min_bytes, self.soft_ratio * snapshot)
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _missing(path: Path) -> VaultMissing:
-    return VaultMissing("No vault at this path: run dsl-tui init.")
 
 
 class Vault:
@@ -120,8 +90,14 @@ class Vault:
 
     # ----- create and open
     @classmethod
-    def create(cls, path: str | os.PathLike[str], user: str, passphrase: str, role: str = "DSL",
-               kdf: KdfParams | None = None) -> Vault:
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        user: str,
+        passphrase: str,
+        role: str = "DSL",
+        kdf: KdfParams | None = None,
+    ) -> Vault:
         """A new vault with one user; refuses weak passphrases and an existing vault."""
         path = Path(path)
         check_name(user, "name")
@@ -131,7 +107,7 @@ class Vault:
             raise WeakPassphrase(reason)
         if path.exists():
             raise VaultExists("A vault already exists at this path; open it instead.")
-        params = (kdf or KdfParams.for_new_vault())
+        params = kdf or KdfParams.for_new_vault()
         try:
             params.checked()
         except VaultTampered:
@@ -146,8 +122,12 @@ class Vault:
             header = Header(new_id(16), new_id(16), 1, params, new_id(8), ())
             slot = make_slot(header, passphrase, data_key)
             header = header.with_slots((slot,))
-            meta = {"users": {slot.slot_id: {"name": user.strip(), "role": role.strip(),
-                                             "added_at": _now()}}, "old_keys": {}}
+            meta = {
+                "users": {
+                    slot.slot_id: {"name": user.strip(), "role": role.strip(), "added_at": _now()}
+                },
+                "old_keys": {},
+            }
             body = json.dumps({"meta": meta, "tables": {}}).encode("ascii")
             data = encode_snapshot(header, data_key, body)
             write_atomic(path, [data], doing="create the vault")
@@ -166,17 +146,19 @@ class Vault:
         """Unlock the vault at ``path`` and take its single-writer lock."""
         path = Path(path)
         if not path.is_file():
-            raise _missing(path)
+            raise recovery.missing()
         lock = VaultLock(path)
         lock.acquire()
         try:
-            raw = _read(path)
+            raw = recovery.read_vault(path)
             kek_cache: KekCache = {}
             try:
                 preferred = state.remembered(parse_snapshot(raw).header.vault_id).get("last_slot")
                 loaded = load(raw, passphrase, preferred, kek_cache)
             except VaultTampered as err:
-                raise VaultTampered(_tamper_message(path, passphrase, kek_cache, err)) from None
+                raise VaultTampered(
+                    recovery.tamper_message(path, passphrase, kek_cache, err)
+                ) from None
         except BaseException:
             lock.release()
             raise
@@ -193,42 +175,24 @@ class Vault:
         return vault
 
     @staticmethod
-    def restore(path: str | os.PathLike[str], backup_file: str | os.PathLike[str],
-                passphrase: str) -> Path:
+    def restore(
+        path: str | os.PathLike[str], backup_file: str | os.PathLike[str], passphrase: str
+    ) -> Path:
         """Put a backup back as the vault (after it decrypts with ``passphrase``).
 
-        The vault being replaced is kept in the backups folder first; returns that copy's path's
-        folder. VaultTampered / WrongPassphrase if the backup does not open.
+        The vault being replaced is kept in the backups folder first; returns that folder.
+        VaultTampered / WrongPassphrase if the backup does not open; VaultLocked if in use.
         """
-        path, source = Path(path), Path(backup_file)
-        if not source.is_file():
-            raise NotFound("No backup file at that path.")
-        raw = _read(source)
-        try:
-            loaded = load(raw, passphrase)
-        except VaultTampered:
-            raise VaultTampered("That backup failed its integrity check; nothing was restored.") \
-                from None
-        make_private_dir(path.parent)
-        lock = VaultLock(path)
-        lock.acquire()
-        try:
-            if path.is_file():
-                backups.keep_before_restore(path, _read(path))
-            write_atomic(path, [raw[: loaded.journal_end]], doing="restore the backup")
-        finally:
-            lock.release()
-        state.remember(loaded.header.vault_id, slot_id=loaded.slot_id,
-                       generation=loaded.generation, reset_generation=True)
-        return backups.backups_dir(path)
+        return recovery.restore(Path(path), Path(backup_file), passphrase)
 
     # ----- saving
     def _append(self, payload: bytes) -> None:
         """Seal ``payload`` as the next journal record and make it durable."""
         generation = self.generation + 1
         try:
-            record, digest = seal_record(self._aead, bytes.fromhex(self.vault_id), generation,
-                                         self._last_hash, payload)
+            record, digest = seal_record(
+                self._aead, bytes.fromhex(self.vault_id), generation, self._last_hash, payload
+            )
         except ValueError:
             raise StorageError("That change is too large to save in one go.") from None
         try:
@@ -241,8 +205,9 @@ class Vault:
         self.generation = generation
 
     def _after_commit(self) -> None:
-        if self.policy.due(self._journal_end - self._snapshot_end, self._snapshot_end,
-                           self._records, hard=True):
+        if self.policy.due(
+            self._journal_end - self._snapshot_end, self._snapshot_end, self._records, hard=True
+        ):
             try:
                 self._rewrite(self._header, self._data_key, self._meta)
             except StorageError:
@@ -250,14 +215,19 @@ class Vault:
 
     def compact(self) -> bool:
         """Fold the journal into a new snapshot if it has grown (e.g. when the app is idle)."""
-        if self.policy.due(self._journal_end - self._snapshot_end, self._snapshot_end,
-                           self._records, hard=False):
+        if self.policy.due(
+            self._journal_end - self._snapshot_end, self._snapshot_end, self._records, hard=False
+        ):
             self._rewrite(self._header, self._data_key, self._meta)
             return True
         return False
 
     def _rewrite(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
         """Write a new snapshot of everything (atomic); memory changes only after it succeeds."""
+        with self._storage.lock:
+            self._rewrite_locked(header, data_key, meta)
+
+    def _rewrite_locked(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
         tables = self._storage.tables_view()
         header = replace(header, snapshot_id=new_id(16), generation=self.generation + 1)
         body = json.dumps({"meta": meta, "tables": tables}, separators=(",", ":"))
@@ -282,7 +252,7 @@ class Vault:
     def backup(self) -> Path:
         """An encrypted copy of the vault as it is now, in the backups folder; returns its path."""
         self._check_open()
-        data = _read(self.path)[: self._journal_end]
+        data = recovery.read_vault(self.path)[: self._journal_end]
         return backups.write_backup(self.path, data, self.generation, self._header.snapshot_id)
 
     # ----- users and passphrases
@@ -308,8 +278,11 @@ class Vault:
             raise UsageError("A user with that name already has a key; choose another name.")
         slot = make_slot(self._header, passphrase, self._data_key)
         meta = json.loads(json.dumps(self._meta))
-        meta["users"][slot.slot_id] = {"name": name.strip(), "role": role.strip(),
-                                       "added_at": _now()}
+        meta["users"][slot.slot_id] = {
+            "name": name.strip(),
+            "role": role.strip(),
+            "added_at": _now(),
+        }
         self._rewrite(self._header.with_slots((*self._header.slots, slot)), self._data_key, meta)
 
     def change_passphrase(self, new_passphrase: str, name: str | None = None) -> None:
@@ -335,8 +308,9 @@ class Vault:
         meta["users"].pop(slot_id, None)
         old_keys = keyring(self._meta, self._header, self._data_key)
         ours = [b for b in blobs.blob_ids(self.path) if self._blob_is_ours(b)]
-        meta["old_keys"] = {k: base64.b64encode(v).decode() for k, v in old_keys.items()} \
-            if ours else {}
+        meta["old_keys"] = (
+            {k: base64.b64encode(v).decode() for k, v in old_keys.items()} if ours else {}
+        )
         self._rewrite(header, new_key, meta)
         if ours:
             self._reseal_blobs(ours, old_keys)
@@ -345,8 +319,9 @@ class Vault:
         keys = {**old_keys, self._header.key_id: self._data_key}
         for blob_id in ids:
             try:
-                blobs.reseal_blob(self.path, self.vault_id, blob_id, keys,
-                                  self._header.key_id, self._data_key)
+                blobs.reseal_blob(
+                    self.path, self.vault_id, blob_id, keys, self._header.key_id, self._data_key
+                )
             except (VaultTampered, NotFound):
                 continue  # verify reports it; the key stays in the keyring below
         used: set[str] = set()
@@ -366,14 +341,24 @@ class Vault:
     def put_blob(self, data: bytes) -> tuple[str, str]:
         """Store ``data`` as an encrypted evidence file; returns (blob id, SHA-256 hex)."""
         self._check_open()
-        return blobs.put_blob(self.path, self.vault_id, self._header.key_id, self._data_key,
-                              bytes(data))
+        return blobs.put_blob(
+            self.path, self.vault_id, self._header.key_id, self._data_key, bytes(data)
+        )
 
     def get_blob(self, blob_id: str) -> bytes:
         """The plaintext of an evidence file, its SHA-256 checked (VaultTampered if it fails)."""
         self._check_open()
-        return blobs.get_blob(self.path, self.vault_id, blob_id,
-                              keyring(self._meta, self._header, self._data_key))
+        return blobs.get_blob(
+            self.path, self.vault_id, blob_id, keyring(self._meta, self._header, self._data_key)
+        )
+
+    def delete_blob(self, blob_id: str) -> None:
+        """Delete an evidence file (e.g. of a deleted case); a missing one is not an error."""
+        self._check_open()
+        try:
+            blobs.blob_path(self.path, blob_id).unlink(missing_ok=True)
+        except OSError as err:
+            raise storage_error(err, "delete the evidence file") from None
 
     # ----- checks
     def verify(self) -> list[str]:
@@ -381,7 +366,7 @@ class Vault:
         self._check_open()
         problems: list[str] = []
         try:
-            loaded = load(_read(self.path), None, data_key=self._data_key)
+            loaded = load(recovery.read_vault(self.path), None, data_key=self._data_key)
         except VaultTampered as err:
             problems.append(err.message)
         except StorageError as err:
@@ -407,6 +392,10 @@ class Vault:
 
     def close(self) -> None:
         """Compact if worthwhile, release the lock and forget the keys."""
+        with self._storage.lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
         if self.closed:
             return
         try:
@@ -427,24 +416,3 @@ class Vault:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return read_file(path)
-    except FileNotFoundError:
-        raise _missing(path) from None
-    except OSError as err:
-        raise storage_error(err, "read the vault") from None
-
-
-def _tamper_message(path: Path, passphrase: str, cache: KekCache, err: VaultTampered) -> str:
-    """The integrity failure, naming the newest backup that opens with this passphrase."""
-    for candidate in backups.list_backups(path):
-        try:
-            load(read_file(candidate), passphrase, kek_cache=cache)
-        except (VaultTampered, WrongPassphrase, OSError):
-            continue
-        return (f"{err.message.rstrip('.')}; the vault was left untouched. The newest good backup "
-                f"is {candidate}: run dsl-tui restore with that file.")
-    return f"{err.message.rstrip('.')}; the vault was left untouched and no good backup was found."

@@ -1,0 +1,233 @@
+"""Cases that cross schools: add a received case keeping its chronology; mark a sent one.
+
+Written by the export side (the casebook offered no call for it yet). Both functions take the
+casebook and write through its own save, index and audit, so a received case behaves like any
+other: it shows on the dashboard, in search and in linked cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from dsl_tui.casebook.index import CaseRecord
+from dsl_tui.casebook.records import Doc, iso, iso_date, needs_doc
+from dsl_tui.model import Case, ChronologyEntry
+
+#: Chronology kinds the casebook derives from a case's parts; anything else was an event.
+_DERIVED = (
+    "incident",
+    "reported",
+    "child's words",
+    "step done",
+    "step set aside",
+    "note (",
+    "correction (",
+    "evidence",
+    "decision: ",
+)
+
+
+def _free_id(casebook: Any, wanted: str) -> str:
+    """The sender's case id if this vault does not use it yet, else the id with "-R<n>"."""
+    records = casebook._index.records
+    if wanted not in records:
+        return wanted
+    n = 1
+    while f"{wanted}-R{n}" in records:
+        n += 1
+    return f"{wanted}-R{n}"
+
+
+def _part_docs(case_id: str, case: Case) -> list[tuple[str, Doc]]:
+    """Every part of the received case as the casebook stores it, in chronological order."""
+    parts: list[tuple[datetime | None, str, Doc]] = []
+    for p in case.people:
+        parts.append(
+            (
+                None,
+                "people",
+                {
+                    "case_id": case_id,
+                    "id": p.id,
+                    "role": p.role.value,
+                    "name": p.name,
+                    "year_group": p.year_group,
+                    "date_of_birth": iso_date(p.date_of_birth),
+                    "school": p.school,
+                    "notes": p.notes,
+                },
+            )
+        )
+    for a in case.accounts:
+        parts.append(
+            (
+                None,
+                "accounts",
+                {
+                    "case_id": case_id,
+                    "id": a.id,
+                    "platform": a.platform,
+                    "handle": a.handle,
+                    "url": a.url,
+                    "phone": a.phone,
+                },
+            )
+        )
+    for s in case.steps:
+        parts.append(
+            (
+                s.done_at,
+                "steps",
+                {
+                    "case_id": case_id,
+                    "id": s.id,
+                    "key": s.key,
+                    "title": s.title,
+                    "actor": s.actor,
+                    "clause": s.clause,
+                    "due_at": iso(s.due_at),
+                    "state": s.state.value,
+                    "done_at": iso(s.done_at),
+                    "done_by": s.done_by,
+                    "outcome": s.outcome,
+                    "reason": s.reason,
+                    "detail": s.detail,
+                    "route": s.route,
+                    "needs": needs_doc(s.needs),
+                    "answers": [[k, v] for k, v in s.answers],
+                },
+            )
+        )
+    for n in case.notes:
+        parts.append(
+            (
+                n.at,
+                "notes",
+                {
+                    "case_id": case_id,
+                    "id": n.id,
+                    "at": iso(n.at),
+                    "by": n.by,
+                    "text": n.text,
+                    "kind": n.kind.value,
+                    "corrects": n.corrects,
+                },
+            )
+        )
+    for e in case.evidence:
+        parts.append(
+            (
+                e.added_at,
+                "evidence",
+                {
+                    "case_id": case_id,
+                    "id": e.id,
+                    "description": e.description,
+                    "location": e.location,
+                    "captured_at": iso(e.captured_at),
+                    "added_at": iso(e.added_at),
+                    "added_by": e.added_by,
+                    "blob_id": e.blob_id,
+                    "sha256": e.sha256,
+                    "filename": e.filename,
+                },
+            )
+        )
+    for d in case.decisions:
+        parts.append(
+            (
+                d.at,
+                "decisions",
+                {
+                    "case_id": case_id,
+                    "id": d.id,
+                    "at": iso(d.at),
+                    "by": d.by,
+                    "kind": d.kind,
+                    "text": d.text,
+                },
+            )
+        )
+    return [(table, doc) for _, table, doc in parts]
+
+
+def receive_case(
+    casebook: Any,
+    case: Case,
+    *,
+    from_school: str,
+    received_at: datetime,
+    chronology: Sequence[ChronologyEntry] = (),
+) -> Case:
+    """Add a case received from another school, keeping its parts, times and events.
+
+    Events from the sender's chronology (triage, risk changes...) are kept as events; a
+    "received" event and an "import" audit entry are added. One save: all or nothing.
+    """
+    case_id = _free_id(casebook, case.id)
+    core: Doc = {
+        "id": case_id, "school": case.school, "reporter": case.reporter,
+        "reported_at": iso(case.reported_at), "occurred_at": iso(case.occurred_at),
+        "summary": case.summary, "child_words": case.child_words, "category": case.category,
+        "category_title": case.category_title, "clause": case.clause, "risk": case.risk.value,
+        "status": case.status.value, "answers": [[k, v] for k, v in case.answers],
+        "retention": "", "triage_reasons": [], "triage_warnings": [], "call_now": [],
+        "routes": [], "outcome": case.outcome, "closed_at": iso(case.closed_at),
+        "review_on": iso_date(case.review_on), "owner": casebook.user,
+        "received_from": from_school, "received_at": iso(received_at), "transferred_to": "",
+        "sender_case_id": case.id, "created_at": iso(received_at), "created_by": casebook.user,
+    }  # fmt: skip
+    parts = _part_docs(case_id, case)
+    events = [e for e in chronology if not e.kind.startswith(_DERIVED)]
+    with casebook._saving():
+        doc_id = casebook._store.insert("cases", core)
+        record = CaseRecord(case_id=case_id, doc_id=doc_id, core=core)
+        for table, doc in parts:
+            if table in ("notes", "evidence", "decisions"):
+                doc["ord"] = record.take_order()
+            if table == "steps" and doc["done_at"]:
+                doc["done_ord"] = record.take_order()
+            casebook._add_part(record, table, doc)
+            record.parts[table].append(doc)
+        for i, entry in enumerate(
+            [
+                *events,
+                ChronologyEntry(
+                    received_at, casebook.user, "received", f"Received from {from_school}."
+                ),
+            ],
+            1,
+        ):
+            doc = {
+                "case_id": case_id,
+                "id": f"v{i}",
+                "at": iso(entry.at),
+                "by": entry.by,
+                "kind": entry.kind,
+                "text": entry.text,
+                "ref": entry.ref,
+                "ord": record.take_order(),
+            }
+            casebook._add_part(record, "events", doc)
+            record.parts["events"].append(doc)
+        casebook._audit.append(casebook.user, "import", case_id, "received")
+    casebook._index.refresh(record)
+    received: Case = record.to_case()
+    return received
+
+
+def mark_transferred(casebook: Any, case_id: str, to_school: str) -> Case:
+    """Mark the sender's copy of a case as transferred (an event and an audit entry too)."""
+    record: CaseRecord = casebook._record(case_id)
+    fields = {"transferred_to": to_school}
+    with casebook._saving():
+        casebook._change_core(record, fields)
+        event = casebook._event(record, "transferred", f"Transfer pack sent to {to_school}.")
+        casebook._audit.append(casebook.user, "change", case_id, "transferred")
+    record.core.update(fields)
+    casebook._append_parts(record, [("events", event)])
+    casebook._index.refresh(record)
+    marked: Case = record.to_case()
+    return marked

@@ -1,0 +1,287 @@
+"""The dsl-tui App: unlock or create the vault, then the DSL's screens; locks at once or when idle.
+
+The casebook and the session (create / unlock / lock) are injected, so tests run the real App on a
+temporary vault or an in-memory casebook. While locked the App holds no casebook and no screen
+holds case data; unsaved text is saved as an encrypted draft first and offered back after unlock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from dsl_tui.casebook import Casebook
+from dsl_tui.errors import DslError
+from screens.safety import UNEXPECTED, show_error
+
+log = logging.getLogger("dsl_tui.screens")
+
+#: Default idle time before the app locks itself (DESIGN: 5 minutes).
+DEFAULT_IDLE_LOCK_SECONDS = 300.0
+
+#: Draft key of the concern wizard.
+CONCERN_DRAFT = "concern"
+
+
+class Locked(DslError):
+    """An action needed the casebook while the vault was locked."""
+
+
+class DslApp(App[int]):
+    """The DSL's app: everything the screens do goes through ``self.casebook``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "dsl-tui"
+    SUB_TITLE = "safeguarding casebook"
+    BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True,
+                tooltip="Lock the vault now: hides every case until the passphrase is given"),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys and the policy behind triage"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        vault_path: Path | None = None,
+        casebook: Casebook | None = None,
+        *,
+        session: Any = None,
+        idle_lock_seconds: float = DEFAULT_IDLE_LOCK_SECONDS,
+        demo_passphrase: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.vault_path = vault_path
+        self._casebook = casebook
+        self.session: Any = session if session is not None else _default_session()
+        self.idle_lock_seconds = idle_lock_seconds
+        self.demo_passphrase = demo_passphrase
+        self._last_active = time.monotonic()
+        self._locking = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def casebook(self) -> Casebook:
+        """The open casebook; raises ``Locked`` while the vault is locked."""
+        if self._casebook is None:
+            raise Locked("The vault is locked; unlock it first.")
+        return self._casebook
+
+    @property
+    def is_locked(self) -> bool:
+        """True while no casebook is open."""
+        return self._casebook is None
+
+    def on_mount(self) -> None:
+        """Start on the dashboard (casebook given), the unlock screen, or the create screen."""
+        period = max(min(self.idle_lock_seconds / 4, 1.0), 0.05)
+        self.set_interval(period, self._check_idle, name="idle-lock")
+        if self._casebook is not None:
+            self._open_desk()
+        else:
+            self.show_door()
+        if self.demo_passphrase:
+            self.notify(f"Fictional demo cases. Passphrase: {self.demo_passphrase}",
+                        title="Demo vault", timeout=30, markup=False)  # fmt: skip
+
+    def show_door(self) -> None:
+        """Show the unlock screen, or the create screen when there is no vault yet."""
+        from screens.unlock import CreateVaultScreen, UnlockScreen
+
+        if self.vault_path is not None and not self.session.vault_exists(self.vault_path):
+            self.push_screen(CreateVaultScreen(self.vault_path))
+        else:
+            self.push_screen(UnlockScreen(self.vault_path, hint=self.demo_passphrase))
+
+    def unlocked(self, casebook: Casebook) -> None:
+        """Called by the unlock or create screen with the open casebook."""
+        self._casebook = casebook
+        self._last_active = time.monotonic()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._open_desk()
+        if casebook.failed_unlocks:
+            self.notify(
+                f"{casebook.failed_unlocks} failed unlock attempt(s) since the last unlock; "
+                "they are in the audit log.",
+                severity="warning",
+                timeout=10,
+            )
+
+    def _open_desk(self) -> None:
+        from screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())
+        self.call_after_refresh(self._restore_drafts)
+
+    def _restore_drafts(self) -> None:
+        """Offer back text kept when the app locked (or crashed) mid-way."""
+        if self._casebook is None:
+            return
+        try:
+            keys = self._casebook.draft_keys()
+            if CONCERN_DRAFT in keys:
+                draft = self._casebook.load_draft(CONCERN_DRAFT)
+                from screens.wizard import ConcernWizard
+
+                self.push_screen(ConcernWizard(draft=draft))
+                self.notify("Your unfinished concern was restored.", title="Draft")
+            for key in keys:
+                if key.startswith("note:"):
+                    from screens.case_view import CaseScreen
+
+                    draft = self._casebook.load_draft(key) or {}
+                    self.push_screen(CaseScreen(key[5:], note_draft=str(draft.get("text", ""))))
+                    break
+        except Exception as error:  # noqa: BLE001 - a draft must never stop the unlock
+            show_error(self, error)
+
+    # ------------------------------------------------------------------ locking
+    async def action_lock(self) -> None:
+        """Lock at once: keep unsaved text as drafts, forget the key, hide every case."""
+        if self._casebook is None or self._locking:
+            return
+        self._locking = True
+        try:
+            casebook = self._casebook
+            for screen in list(self.screen_stack):
+                keeper = getattr(screen, "draft_state", None)
+                if keeper is None:
+                    continue
+                try:
+                    kept = keeper()
+                    if kept is not None:
+                        casebook.save_draft(*kept)
+                except Exception as error:  # noqa: BLE001 - lock anyway; say what was lost
+                    show_error(self, error)
+            self._casebook = None
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()
+            try:
+                self.session.lock(casebook)
+            except Exception as error:  # noqa: BLE001 - the screen is hidden already
+                show_error(self, error)
+            self.show_door()
+        finally:
+            self._locking = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide Lock while the vault is already locked."""
+        if action == "lock":
+            return self._casebook is not None
+        return True
+
+    def _check_idle(self) -> None:
+        if self._casebook is None or self._locking:
+            return
+        if time.monotonic() - self._last_active >= self.idle_lock_seconds:
+            self.run_worker(self.action_lock(), name="idle-lock", exclusive=True)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Any key or click counts as activity for the idle lock."""
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp, events.Paste)):  # fmt: skip
+            self._last_active = time.monotonic()
+        await super().on_event(event)
+
+    # ------------------------------------------------------------------ navigation
+    def action_help(self) -> None:
+        """Show keys and policy."""
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_new_concern(self) -> None:
+        """Open the concern wizard (continuing a saved draft if there is one)."""
+        from screens.wizard import ConcernWizard
+
+        if self._casebook is None:
+            return
+        draft = self._casebook.load_draft(CONCERN_DRAFT)
+        self.push_screen(ConcernWizard(draft=draft))
+
+    def action_dashboard(self) -> None:
+        """Go back to the dashboard."""
+        from screens.dashboard import DashboardScreen
+
+        if self._casebook is None:
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    def action_export(self, case_ids: str = "") -> None:
+        """Open the export screen (for the given comma-separated case ids)."""
+        from screens.export_screen import ExportScreen
+
+        if self._casebook is None:
+            return
+        self.push_screen(ExportScreen([c for c in case_ids.split(",") if c]))
+
+    def open_case(self, case_id: str) -> None:
+        """Open a case's view."""
+        from screens.case_view import CaseScreen
+
+        self.push_screen(CaseScreen(case_id))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The main actions in the command palette (Ctrl+P)."""
+        if self._casebook is not None:
+            yield SystemCommand("Log a concern", "Report and triage a new concern",
+                                self.action_new_concern)  # fmt: skip
+            yield SystemCommand("Dashboard", "Cases by urgency", self.action_dashboard)
+            yield SystemCommand("Export case files", "Encrypted case files for senior managers",
+                                self.action_export)  # fmt: skip
+            report = _report_screen()
+            if report is not None:
+                yield SystemCommand("Anonymised report", "Figures for the policy review",
+                                    lambda: self.push_screen(report()))  # fmt: skip
+            yield SystemCommand("Lock", "Lock the vault now (Ctrl+L)", self.action_lock)
+        yield SystemCommand("Help and policy", "Every key, and the policy behind triage",
+                            self.action_help)  # fmt: skip
+        yield from super().get_system_commands(screen)
+
+    # ------------------------------------------------------------------ errors
+    def _handle_exception(self, error: Exception) -> None:
+        """No traceback on screen: a domain error is a notice; anything else locks and exits."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(error, WorkerFailed) and isinstance(cause, DslError):
+            show_error(self, cause)
+            return
+        log.error("unexpected %s", type(cause).__name__)
+        casebook, self._casebook = self._casebook, None
+        if casebook is not None:
+            try:
+                self.session.lock(casebook)
+            except Exception:  # noqa: BLE001, S110 - we are already stopping
+                pass
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        kind = type(cause).__name__ if cause is not None else "error"
+        self.panic(Text("dsl-tui stopped: " + UNEXPECTED.format(kind=kind)))
+
+
+def _default_session() -> ModuleType:
+    return importlib.import_module("dsl_tui.session")
+
+
+def _report_screen() -> Any:
+    """The report screen class, if the export engineer's module is there."""
+    try:
+        module = importlib.import_module("screens.report_screen")
+    except ImportError:
+        return None
+    return getattr(module, "ReportScreen", None)

@@ -1,0 +1,324 @@
+"""One case: summary, steps as a checklist, chronology, notes and evidence, decisions.
+
+Every change goes through the casebook, which returns the changed case; the screen redraws
+from it. A refusal (e.g. closing while steps are open) is shown as the casebook's own sentence.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from dsl_tui.casebook import Casebook
+from dsl_tui.model import Case, Step, StepState
+from screens.dialogs import (
+    DecisionDialog,
+    DecisionRecord,
+    EvidenceDialog,
+    NewNote,
+    NoteDialog,
+    RiskChange,
+    RiskDialog,
+    StepCompletion,
+    StepDialog,
+    TextPrompt,
+)
+from screens.format import STEP_MARK, clip, due_text, risk_label, when, when_long
+from screens.safety import guarded
+
+if TYPE_CHECKING:
+    from screens.app import DslApp
+
+
+class CaseScreen(Screen[None]):
+    """A case and everything done on it."""
+
+    BINDINGS = [
+        Binding("o", "complete_step", "Step done", id="case.complete_step"),
+        Binding("s", "set_aside_step", "Set aside", id="case.set_aside_step"),
+        Binding("n", "add_note", "Note", id="case.add_note"),
+        Binding("v", "add_evidence", "Evidence", id="case.add_evidence", show=False),
+        Binding("d", "record_decision", "Decision", id="case.decision"),
+        Binding("r", "change_risk", "Risk", id="case.risk"),
+        Binding("x", "close_case", "Close case", id="case.close"),
+        Binding("e", "export", "Export", id="case.export", show=False),
+        Binding("escape", "back", "Back", id="case.back"),
+    ]
+
+    def __init__(self, case_id: str, note_draft: str = "") -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.note_draft = note_draft
+        self.case: Case | None = None
+
+    @property
+    def casebook(self) -> Casebook:
+        """The app's open casebook."""
+        return cast("DslApp", self.app).casebook
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="case-title", markup=False)
+        with TabbedContent(id="tabs"):
+            with TabPane("Summary", id="tab-summary"):
+                yield VerticalScroll(Static("", id="summary"))
+            with TabPane("Steps", id="tab-steps"):
+                yield DataTable(id="steps", cursor_type="row")
+            with TabPane("Chronology", id="tab-chronology"):
+                yield DataTable(id="chronology", cursor_type="row")
+            with TabPane("Notes & evidence", id="tab-notes"):
+                yield VerticalScroll(Static("", id="notes"))
+            with TabPane("Decisions", id="tab-decisions"):
+                yield VerticalScroll(Static("", id="decisions"))
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.case_id
+        steps = self.query_one("#steps", DataTable)
+        for label, width in (("", 3), ("Step", 30), ("Who", 12), ("Due / state", 15),
+                             ("Policy", 8)):  # fmt: skip
+            steps.add_column(label, width=width)
+        chronology = self.query_one("#chronology", DataTable)
+        for label, width in (("When", 17), ("What", 14), ("By", 10), ("Detail", 60)):
+            chronology.add_column(label, width=width)
+        self._load()
+        if self.note_draft:
+            self.call_after_refresh(self.action_add_note, self.note_draft)
+
+    @guarded
+    def _load(self) -> None:
+        self.show(self.casebook.case(self.case_id))
+
+    def show(self, case: Case) -> None:
+        """Draw the case (after opening it, or after a change)."""
+        self.case = case
+        casebook = self.casebook
+        now = casebook.now()
+        status = case.status.value.upper()
+        self.query_one("#case-title", Static).update(
+            f"{case.id}  {case.category_title} ({case.clause})  Risk: {risk_label(case.risk)}"
+            f"  Status: {status}"
+        )
+        self.query_one("#summary", Static).update(self._summary(case))
+        steps = self.query_one("#steps", DataTable)
+        row = steps.cursor_row
+        steps.clear()
+        for step in case.steps:
+            steps.add_row(*self._step_cells(step, now), key=step.id)
+        if case.steps:
+            steps.move_cursor(row=min(max(row, 0), len(case.steps) - 1), animate=False)
+        chronology = self.query_one("#chronology", DataTable)
+        chronology.clear()
+        for entry in casebook.chronology(case.id):
+            chronology.add_row(Text(when_long(entry.at)), Text(entry.kind), Text(clip(entry.by, 10)),
+                               Text(" ".join(entry.text.split())))  # fmt: skip
+        self.query_one("#notes", Static).update(self._notes(case))
+        self.query_one("#decisions", Static).update(self._decisions(case))
+
+    @staticmethod
+    def _step_cells(step: Step, now: Any) -> tuple[str | Text, ...]:
+        if step.state is StepState.OPEN:
+            due = due_text(step.due_at, now)
+            state: str | Text = Text(clip(due, 15), style="bold reverse" if step.overdue(now) else "")
+        else:
+            state = step.state.value
+        # Text, not str: a DataTable reads str cells as markup, and "[x]" would vanish.
+        return (Text(STEP_MARK[step.state]), Text(clip(step.title, 30)), Text(clip(step.actor, 12)),
+                Text(state) if isinstance(state, str) else state, Text(clip(step.clause, 8)))  # fmt: skip
+
+    def _summary(self, case: Case) -> Text:
+        text = Text()
+        text.append("What happened\n", style="bold")
+        text.append(case.summary + "\n")
+        if case.child_words:
+            text.append("\nThe child's own words\n", style="bold")
+            text.append(f"\u201c{case.child_words}\u201d\n")
+        text.append(f"\nReported by {case.reporter}, {when_long(case.reported_at)}")
+        if case.occurred_at:
+            text.append(f"; happened {when_long(case.occurred_at)}")
+        text.append(f"\nSchool: {case.school.upper()}   Owner: {case.owner}\n")
+        if case.outcome:
+            text.append(f"\nOutcome: {case.outcome} (closed {when_long(case.closed_at)})\n",
+                        style="bold")  # fmt: skip
+        text.append("\nPeople\n", style="bold")
+        for person in case.people:
+            year = f", {person.year_group}" if person.year_group else ""
+            text.append(f"  {person.name} ({person.role.value}{year})\n")
+        if not case.people:
+            text.append("  none recorded\n")
+        if case.accounts:
+            text.append("\nOnline\n", style="bold")
+            for account in case.accounts:
+                where = account.handle or account.url or account.phone
+                text.append(f"  {account.platform} {where}\n")
+        links = self.casebook.linked(case.id)
+        if links:
+            text.append("\nLinked cases\n", style="bold")
+            for other, why in links:
+                text.append(f"  {other.id} {other.category_title} \u2014 {why}\n")
+        return text
+
+    @staticmethod
+    def _notes(case: Case) -> Text:
+        text = Text()
+        text.append("Notes (append-only; N adds one)\n", style="bold")
+        for note in case.notes:
+            corrects = f", corrects {note.corrects}" if note.corrects else ""
+            text.append(f"\n{note.id} {when_long(note.at)} {note.by} [{note.kind.value}{corrects}]\n",
+                        style="bold")  # fmt: skip
+            text.append(note.text + "\n")
+        if not case.notes:
+            text.append("  none yet\n")
+        text.append("\nEvidence (V records an item)\n", style="bold")
+        for item in case.evidence:
+            where = f" \u2014 {item.location}" if item.location else ""
+            file = f" [file {item.filename}, sha256 {item.sha256[:12]}]" if item.sha256 else ""
+            text.append(f"  {item.id} {item.description}{where}{file}\n")
+        if not case.evidence:
+            text.append("  none recorded\n")
+        return text
+
+    @staticmethod
+    def _decisions(case: Case) -> Text:
+        text = Text()
+        text.append("Decisions (D records one; R changes the risk)\n", style="bold")
+        for decision in case.decisions:
+            text.append(f"\n{when_long(decision.at)} {decision.by}: {decision.kind}\n", style="bold")
+            text.append(decision.text + "\n")
+        if not case.decisions:
+            text.append("  none recorded\n")
+        return text
+
+    # ------------------------------------------------------------------ steps
+    def _selected_step(self) -> Step | None:
+        if self.case is None or not self.case.steps:
+            return None
+        tabs = self.query_one("#tabs", TabbedContent)
+        if tabs.active != "tab-steps":
+            tabs.active = "tab-steps"
+            self.query_one("#steps").focus()
+            nxt = self.case.next_step()
+            if nxt is not None:
+                index = [s.id for s in self.case.steps].index(nxt.id)
+                self.query_one("#steps", DataTable).move_cursor(row=index, animate=False)
+            return None
+        row = self.query_one("#steps", DataTable).cursor_row
+        if 0 <= row < len(self.case.steps):
+            return self.case.steps[row]
+        return None
+
+    def action_complete_step(self) -> None:
+        """Mark the selected step done, with its outcome and needed answers."""
+        step = self._selected_step()
+        if step is None:
+            return
+        if step.state is not StepState.OPEN:
+            self.notify("That step is already finished.", severity="warning")
+            return
+
+        @guarded
+        def done(screen: CaseScreen, result: StepCompletion | None) -> None:
+            if result is not None:
+                screen.show(screen.casebook.complete_step(
+                    screen.case_id, step.id, result.outcome, dict(result.answers)))  # fmt: skip
+                screen.notify(f"Step done: {clip(step.title, 50)}", markup=False)
+
+        self.app.push_screen(StepDialog(step), lambda r: done(self, r))
+
+    def action_set_aside_step(self) -> None:
+        """Set the selected step aside, with the reason."""
+        step = self._selected_step()
+        if step is None or step.state is not StepState.OPEN:
+            return
+
+        @guarded
+        def done(screen: CaseScreen, reason: str | None) -> None:
+            if reason:
+                screen.show(screen.casebook.set_aside_step(screen.case_id, step.id, reason))
+
+        prompt = TextPrompt("Set the step aside", f"Why is \u201c{clip(step.title, 40)}\u201d not needed?")
+        self.app.push_screen(prompt, lambda r: done(self, r))
+
+    # ------------------------------------------------------------------ records
+    def action_add_note(self, text: str = "") -> None:
+        """Append a note (fact or opinion)."""
+
+        @guarded
+        def done(screen: CaseScreen, note: NewNote | None) -> None:
+            key = f"note:{screen.case_id}"
+            if key in screen.casebook.draft_keys():
+                screen.casebook.discard_draft(key)
+            if note is not None:
+                screen.show(screen.casebook.add_note(screen.case_id, note.text, note.kind))
+                screen.notify("Note added.")
+
+        self.app.push_screen(NoteDialog(self.case_id, text), lambda r: done(self, r))
+
+    def action_add_evidence(self) -> None:
+        """Record an item of evidence by description."""
+
+        @guarded
+        def done(screen: CaseScreen, item: tuple[str, str] | None) -> None:
+            if item is not None:
+                screen.show(screen.casebook.add_evidence(screen.case_id, item[0], item[1]))
+
+        self.app.push_screen(EvidenceDialog("Record evidence"), lambda r: done(self, r))
+
+    def action_record_decision(self) -> None:
+        """Record a decision (e.g. not to refer) with its reasons."""
+
+        @guarded
+        def done(screen: CaseScreen, record: DecisionRecord | None) -> None:
+            if record is not None:
+                screen.show(screen.casebook.record_decision(screen.case_id, record.kind, record.text))
+
+        self.app.push_screen(DecisionDialog("Record a decision"), lambda r: done(self, r))
+
+    def action_change_risk(self) -> None:
+        """Change the risk level, saying why."""
+        if self.case is None:
+            return
+
+        @guarded
+        def done(screen: CaseScreen, change: RiskChange | None) -> None:
+            if change is not None:
+                screen.show(screen.casebook.change_risk(screen.case_id, change.risk, change.reason))
+
+        self.app.push_screen(RiskDialog(self.case.risk), lambda r: done(self, r))
+
+    def action_close_case(self) -> None:
+        """Close the case with its outcome (refused while steps are open)."""
+        if self.case is None:
+            return
+        open_steps = [s for s in self.case.steps if s.state is StepState.OPEN]
+        if open_steps:
+            self.notify(
+                f"{len(open_steps)} step(s) are still open: complete each one (O) or set it "
+                "aside with a reason (S) before closing.",
+                title="Cannot close yet",
+                severity="error",
+            )
+            return
+
+        @guarded
+        def done(screen: CaseScreen, outcome: str | None) -> None:
+            if outcome:
+                screen.show(screen.casebook.close(screen.case_id, outcome))
+                screen.notify(f"Case {screen.case_id} closed.")
+
+        prompt = TextPrompt("Close the case", "Outcome of the case (what was done, where it ended)")
+        self.app.push_screen(prompt, lambda r: done(self, r))
+
+    def action_export(self) -> None:
+        """Export this case."""
+        cast("DslApp", self.app).action_export(self.case_id)
+
+    def action_back(self) -> None:
+        """Back to the dashboard."""
+        self.dismiss()

@@ -1,0 +1,157 @@
+"""Export case files for senior managers: cases, recipient, destination; confirm; then the file.
+
+The recipient is an age public key (``age1...``) or a one-time passphrase generated here and
+shown once. The export runs in a worker and is done by ``dsl_tui.export.export_cases``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.worker import Worker, WorkerState
+
+from dsl_tui.errors import DslError
+
+if TYPE_CHECKING:
+    from screens.app import DslApp
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the DSL chose: which cases, for whom, and where the file goes."""
+
+    case_ids: tuple[str, ...]
+    out: Path
+    recipients: tuple[str, ...] = ()
+    passphrase: str | None = None
+
+
+def export_module() -> Any:
+    """``dsl_tui.export`` if it is there, else None (the screen then says so)."""
+    try:
+        import dsl_tui.export as export
+
+        return export if hasattr(export, "export_cases") else None
+    except ImportError:
+        return None
+
+
+class ExportScreen(Screen[None]):
+    """Choose cases, recipient and file; Ctrl+S exports after a confirmation."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "export", "Export", id="export.run", priority=True),
+        Binding("escape", "app.pop_screen", "Back", id="export.back"),
+    ]
+
+    def __init__(self, case_ids: list[str]) -> None:
+        super().__init__()
+        self.case_ids = case_ids
+        self.passphrase: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="export"):
+            if export_module() is None:
+                yield Static("Export unavailable: this installation has no case-file export.",
+                             id="unavailable")  # fmt: skip
+                return
+            yield Label("Case ids (comma separated)")
+            yield Input(", ".join(self.case_ids), compact=True, id="cases")
+            yield Label("Recipient")
+            with RadioSet(id="mode"):
+                yield RadioButton("An age public key (age1...)", value=True, id="mode-key")
+                yield RadioButton("A one-time passphrase (shown once, send it separately)",
+                                  id="mode-passphrase")  # fmt: skip
+            yield Input(placeholder="age1...", compact=True, id="recipient")
+            yield Label("Save the case file as")
+            default = Path.home() / f"{(self.case_ids or ['cases'])[0]}.age"
+            yield Input(str(default), compact=True, id="out")
+            yield Static("", id="message", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.query("#cases"):
+            self.query_one("#cases", Input).focus()
+
+    @on(RadioSet.Changed, "#mode")
+    def _mode(self, event: RadioSet.Changed) -> None:
+        self.query_one("#recipient").display = event.pressed.id == "mode-key"
+
+    def request(self) -> ExportRequest | str:
+        """The export asked for, or why it cannot run yet."""
+        ids = tuple(c.strip() for c in self.query_one("#cases", Input).value.split(",") if c.strip())
+        if not ids:
+            return "Name at least one case."
+        known = set(cast("DslApp", self.app).casebook.case_ids())
+        missing = [c for c in ids if c not in known]
+        if missing:
+            return f"There is no case {missing[0]} in this vault."
+        out_text = self.query_one("#out", Input).value.strip()
+        if not out_text:
+            return "Say where to save the case file."
+        out = Path(out_text).expanduser()
+        if self.query_one("#mode-key", RadioButton).value:
+            key = self.query_one("#recipient", Input).value.strip()
+            if not key.startswith("age1"):
+                return "Paste the senior manager's age public key (it starts with age1)."
+            return ExportRequest(ids, out, recipients=(key,))
+        return ExportRequest(ids, out, passphrase="")
+
+    def action_export(self) -> None:
+        """Confirm, then export."""
+        from screens.dialogs import ConfirmDialog
+
+        export = export_module()
+        if export is None:
+            return
+        request = self.request()
+        if isinstance(request, str):
+            self.query_one("#message", Static).update(f"\u26a0 {request}")
+            return
+        if request.passphrase is not None:
+            request = ExportRequest(request.case_ids, request.out,
+                                    passphrase=export.generate_passphrase())  # fmt: skip
+        question = (f"Export {len(request.case_ids)} case(s) to {request.out}? "
+                    "The file is encrypted; the export is audited.")  # fmt: skip
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#message", Static).update("Exporting\u2026")
+                self._export(request)
+
+        self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="export")
+    def _export(self, request: ExportRequest) -> tuple[Any, str | None]:
+        export = export_module()
+        casebook = cast("DslApp", self.app).casebook
+        result = export.export_cases(casebook, list(request.case_ids), request.out,
+                                     recipients=request.recipients,
+                                     passphrase=request.passphrase or None)  # fmt: skip
+        return result, request.passphrase
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Show the result (and the one-time passphrase, once) or why it failed."""
+        if event.worker.name != "export":
+            return
+        message = self.query_one("#message", Static)
+        if event.state is WorkerState.SUCCESS:
+            result, passphrase = event.worker.result
+            text = f"Written: {result.path} ({len(result.case_ids)} case(s)). " \
+                   f"Receipt code: {result.receipt_code}."
+            if passphrase:
+                text += f"\n\nOne-time passphrase (shown only now; send it separately):\n{passphrase}"
+            message.update(text)
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message.update("\u26a0 " + (error.message if isinstance(error, DslError) else
+                           f"The export failed ({type(error).__name__}); nothing was written."))

@@ -1,0 +1,287 @@
+"""Log a concern: the report, then the playbook's triage questions one at a time, then the result.
+
+Each question shows why it matters (its clause) and any warning prominently (e.g. never view a
+possibly indecent image of a child). The result shows category, risk, who to call now and the
+steps with deadlines; Ctrl+S then creates the case. The draft is saved (encrypted) at each step
+and when the app locks, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from dsl_tui.casebook import Casebook
+from dsl_tui.model import ConcernReport, Question, TriageResult
+from screens.format import due_after_text, risk_label, when
+from screens.safety import guarded
+from screens.wizard_report import ReportForm, report_from
+
+if TYPE_CHECKING:
+    from screens.app import DslApp
+
+DRAFT_KEY = "concern"
+
+
+class ConcernWizard(Screen[None]):
+    """The concern wizard: report -> questions -> result -> case."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "next", "Next", id="wizard.next", priority=True),
+        Binding("ctrl+a", "add_person", "Add person", id="wizard.add_person", priority=True),
+        Binding("y", "answer('yes')", "Yes", id="wizard.yes"),
+        Binding("n", "answer('no')", "No", id="wizard.no"),
+        Binding("b", "back", "Back", id="wizard.back"),
+        Binding("escape", "leave", "Leave (keep draft)", id="wizard.leave"),
+        Binding("ctrl+d", "discard", "Discard", id="wizard.discard", show=False),
+    ]
+
+    #: "report", "question" or "result"; keys that cannot act now are greyed out.
+    phase: reactive[str] = reactive("report", bindings=True)
+    #: The question being asked (None outside the question phase).
+    question: reactive[Question | None] = reactive(None, bindings=True)
+
+    def __init__(self, draft: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.draft = draft or {}
+        self.answers: dict[str, str] = dict(self.draft.get("answers", {}))
+        self.report: ConcernReport | None = None
+        self.result: TriageResult | None = None
+
+    @property
+    def casebook(self) -> Casebook:
+        """The app's open casebook."""
+        return cast("DslApp", self.app).casebook
+
+    def compose(self) -> ComposeResult:
+        schools = [(s.name, s.key) for s in self.casebook.playbook.schools]
+        yield Header()
+        yield Static("Log a concern \u2014 1 of 3: the report", id="stage", markup=False)
+        yield ReportForm(schools, self.draft.get("report"))
+        with Vertical(id="question"):
+            yield Static("", id="q-text", markup=False)
+            yield Static("", id="q-warning", markup=False)
+            yield OptionList(id="q-answers")
+            yield Static("", id="q-why", markup=False)
+        yield VerticalScroll(Static("", id="r-text"), id="result")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Log a concern"
+        phase = self.draft.get("phase", "report")
+        if phase != "report" and isinstance(report_from(self._report_data()), ConcernReport):
+            self._ask_next()
+        else:
+            self._show("report")
+
+    # ------------------------------------------------------------------ phases
+    def _show(self, phase: str) -> None:
+        self.phase = phase
+        self.query_one("#report").display = phase == "report"
+        self.query_one("#question").display = phase == "question"
+        self.query_one("#result").display = phase == "result"
+        stage = {"report": "1 of 3: the report", "question": "2 of 3: triage",
+                 "result": "3 of 3: the result"}[phase]  # fmt: skip
+        self.query_one("#stage", Static).update(f"Log a concern \u2014 {stage}")
+        if phase == "report":
+            self.query_one("#school").focus()
+        elif phase == "question":
+            self.query_one("#q-answers").focus()
+        else:
+            self.query_one("#result").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out keys that cannot act in this phase."""
+        if action == "add_person":
+            return self.phase == "report"
+        if action == "answer":
+            q = self.question
+            return self.phase == "question" and q is not None and q.kind == "yes_no"
+        if action == "back":
+            return self.phase in ("question", "result")
+        return True
+
+    def _report_data(self) -> dict[str, Any]:
+        if self.is_mounted and self.query("#report"):
+            return self.query_one(ReportForm).value()
+        return dict(self.draft.get("report", {}))
+
+    def draft_state(self) -> tuple[str, dict[str, Any]]:
+        """What to keep if the app locks now (the App saves it encrypted)."""
+        return DRAFT_KEY, {"phase": self.phase, "report": self._report_data(),
+                           "answers": dict(self.answers)}  # fmt: skip
+
+    def _save_draft(self) -> None:
+        try:
+            self.casebook.save_draft(*self.draft_state())
+        except Exception:  # noqa: BLE001 - a failed draft save must not stop the wizard
+            self.notify("The draft could not be saved just now.", severity="warning")
+
+    # ------------------------------------------------------------------ actions
+    @guarded
+    async def action_add_person(self) -> None:
+        """Add a row for another person."""
+        await self.query_one(ReportForm).add_person()
+
+    @guarded
+    def action_next(self) -> None:
+        """Report -> first question; result -> create the case."""
+        if self.phase == "report":
+            report = report_from(self._report_data())
+            if isinstance(report, str):
+                self.notify(report, title="Not yet", severity="warning", markup=False)
+                return
+            self.report = report
+            self._save_draft()
+            self._ask_next()
+        elif self.phase == "question":
+            self._choose_highlighted()
+        elif self.phase == "result":
+            self._create()
+
+    def _ask_next(self) -> None:
+        playbook = self.casebook.playbook
+        # Drop answers off the current path (after going back and changing one).
+        self.answers = dict(playbook.relevant_answers(self.answers))
+        question = playbook.next_question(self.answers)
+        if question is None:
+            self.question = None
+            self._show_result()
+            return
+        self.question = question
+        self._show("question")
+        number = len(self.answers) + 1
+        self.query_one("#q-text", Static).update(f"Question {number}. {question.text}")
+        warning = self.query_one("#q-warning", Static)
+        warning.display = bool(question.warning)
+        warning.update(f"\u26a0 WARNING: {question.warning}" if question.warning else "")
+        why = question.why or ""
+        clause = f" (policy {question.clause}; F1 shows it)" if question.clause else ""
+        self.query_one("#q-why", Static).update(f"Why this matters: {why}{clause}")
+        answers = self.query_one("#q-answers", OptionList)
+        answers.clear_options()
+        if question.kind == "yes_no":
+            answers.add_options([Option("y  Yes", id="yes"), Option("n  No", id="no")])
+        else:
+            answers.add_options(
+                [Option(f"{i}  {c.label}", id=c.key) for i, c in enumerate(question.choices, 1)]
+            )
+        previous = self.draft.get("answers", {}).get(question.key)
+        answers.highlighted = 0
+        if previous:
+            ids = [answers.get_option_at_index(i).id for i in range(answers.option_count)]
+            if previous in ids:
+                answers.highlighted = ids.index(previous)
+        answers.focus()
+
+    def _choose_highlighted(self) -> None:
+        answers = self.query_one("#q-answers", OptionList)
+        if answers.highlighted is not None:
+            option = answers.get_option_at_index(answers.highlighted)
+            if option.id:
+                self._answer(option.id)
+
+    @on(OptionList.OptionSelected, "#q-answers")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self._answer(event.option.id)
+
+    def on_key(self, event: Any) -> None:
+        """Number keys pick a choice."""
+        if self.phase == "question" and self.question is not None and event.key.isdigit():
+            index = int(event.key) - 1
+            if self.question.kind == "choice" and 0 <= index < len(self.question.choices):
+                event.stop()
+                self._answer(self.question.choices[index].key)
+
+    def action_answer(self, answer: str) -> None:
+        """Answer a yes/no question."""
+        self._answer(answer)
+
+    @guarded
+    def _answer(self, answer: str) -> None:
+        if self.question is None:
+            return
+        self.answers[self.question.key] = answer
+        self._save_draft()
+        self._ask_next()
+
+    @guarded
+    def action_back(self) -> None:
+        """Go back one question (or from the first question to the report)."""
+        if not self.answers:
+            self._show("report")
+            return
+        last = list(self.answers)[-1]
+        kept = self.answers.pop(last)
+        self.draft.setdefault("answers", {})[last] = kept
+        self._ask_next()
+
+    # ------------------------------------------------------------------ result
+    def _show_result(self) -> None:
+        casebook = self.casebook
+        result = casebook.playbook.triage(self.answers)
+        self.result = result
+        now = casebook.now()
+        text = Text()
+        text.append(f"{result.category_title} ({result.clause})\n", style="bold")
+        text.append(f"Risk: {risk_label(result.risk).upper()}\n")
+        for route in result.call_now:
+            text.append(f"\u260e CALL NOW: {route.name} \u2014 {route.contact}\n", style="bold reverse")
+        for warning in result.warnings:
+            text.append(f"\u26a0 {warning}\n", style="bold")
+        for reason in result.reasons:
+            text.append(f"Why: {reason}\n")
+        text.append("\nSteps:\n", style="bold")
+        for number, step in enumerate(result.steps, 1):
+            due = due_after_text(step.due_after)
+            at = f", by {when(now + step.due_after)}" if step.due_after else ""
+            text.append(f"{number:>2}. {step.title}\n")
+            text.append(f"    {step.actor}; {due}{at}; policy {step.clause}\n")
+        text.append("\nCtrl+S creates the case. B goes back to change an answer.", style="italic")
+        self.query_one("#r-text", Static).update(text)
+        self._show("result")
+
+    @guarded
+    def _create(self) -> None:
+        report = self.report or report_from(self._report_data())
+        if isinstance(report, str):
+            self.notify(report, severity="warning", markup=False)
+            self._show("report")
+            return
+        case = self.casebook.log_concern(report, self.answers)
+        try:
+            self.casebook.discard_draft(DRAFT_KEY)
+        except Exception:  # noqa: BLE001 - the case is saved; a stale draft is harmless
+            pass
+        self.notify(f"Case {case.id} created: {case.category_title}.", title="Saved", markup=False)
+        app = cast("DslApp", self.app)
+        self.dismiss()
+        app.open_case(case.id)
+
+    def action_leave(self) -> None:
+        """Leave the wizard; the draft is kept for next time."""
+        self._save_draft()
+        self.notify("Draft kept: press n on the dashboard to continue it.", title="Draft")
+        self.dismiss()
+
+    @guarded
+    def action_discard(self) -> None:
+        """Throw the draft away (after a confirmation)."""
+        from screens.dialogs import ConfirmDialog
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.casebook.discard_draft(DRAFT_KEY)
+                self.dismiss()
+
+        self.app.push_screen(ConfirmDialog("Discard this concern? Nothing typed will be kept."), done)

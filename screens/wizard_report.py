@@ -1,0 +1,161 @@
+"""The first page of the concern wizard: the report itself, as a form that gives a ConcernReport.
+
+The form can be saved as a plain dict (a draft, kept encrypted by the casebook) and filled again
+from one, so nothing typed is lost when the app locks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Select, TextArea
+
+from dsl_tui.model import ConcernReport, NewAccount, NewPerson, PersonRole
+
+WHEN_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+
+
+def parse_when(text: str) -> datetime | None:
+    """A local date (and time) typed by the DSL, as an aware datetime; ValueError if unreadable."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in WHEN_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).astimezone()
+        except ValueError:
+            continue
+    raise ValueError("Write when it happened as YYYY-MM-DD HH:MM (or leave it empty).")
+
+
+class PersonRow(Horizontal):
+    """One person in the report: name, role, year group."""
+
+    DEFAULT_CSS = """
+    PersonRow { height: auto; }
+    PersonRow Input.name { width: 2fr; }
+    PersonRow Select { width: 1fr; min-width: 16; }
+    PersonRow Input.year { width: 10; }
+    """
+
+    def __init__(self, number: int, data: dict[str, str] | None = None) -> None:
+        super().__init__(id=f"person-{number}")
+        self.number = number
+        self.data = data or {}
+
+    def compose(self) -> ComposeResult:
+        yield Input(self.data.get("name", ""), placeholder=f"person {self.number}: name",
+                    classes="name", compact=True, id=f"person-{self.number}-name")  # fmt: skip
+        yield Select(
+            [(r.value, r.value) for r in PersonRole],
+            value=self.data.get("role", PersonRole.PUPIL.value),
+            allow_blank=False,
+            compact=True, id=f"person-{self.number}-role",
+        )
+        yield Input(self.data.get("year", ""), placeholder="year", classes="year",
+                    compact=True, id=f"person-{self.number}-year")  # fmt: skip
+
+    def value(self) -> dict[str, str]:
+        """The row as plain text."""
+        role = self.query_one(Select).value
+        return {
+            "name": self.query_one(".name", Input).value,
+            "role": role if isinstance(role, str) else PersonRole.PUPIL.value,
+            "year": self.query_one(".year", Input).value,
+        }
+
+
+class ReportForm(VerticalScroll):
+    """School, reporter, when, what happened, the child's own words, people, platform."""
+
+    def __init__(self, schools: list[tuple[str, str]], data: dict[str, Any] | None = None) -> None:
+        super().__init__(id="report")
+        self.schools = schools
+        self.data = data or {}
+
+    def compose(self) -> ComposeResult:
+        data = self.data
+        keys = [key for _, key in self.schools]
+        school = data.get("school") if data.get("school") in keys else Select.NULL
+        yield Label("School")
+        yield Select(self.schools, value=school, prompt="Choose the school", compact=True, id="school")
+        yield Label("Who reported it (name and role)")
+        yield Input(data.get("reporter", ""), compact=True, id="reporter")
+        yield Label("When it happened (YYYY-MM-DD HH:MM, optional)")
+        yield Input(data.get("occurred", ""), compact=True, id="occurred")
+        yield Label("What happened (facts: who, what, where, when)")
+        yield TextArea(data.get("summary", ""), compact=True, id="summary", soft_wrap=True, tab_behavior="focus")
+        yield Label("The child's own words (as said, unchanged)")
+        yield TextArea(data.get("child_words", ""), compact=True, id="child_words", soft_wrap=True,
+                       tab_behavior="focus")  # fmt: skip
+        yield Label("People (Ctrl+A adds another)")
+        people = data.get("people") or [{}]
+        for number, person in enumerate(people, 1):
+            yield PersonRow(number, person)
+        yield Label("Where online: platform and handle, address or phone (optional)", id="where")
+        with Horizontal(id="account"):
+            yield Input(data.get("platform", ""), placeholder="platform", compact=True, id="platform")
+            yield Input(data.get("handle", ""), placeholder="handle / address / phone",
+                        compact=True, id="handle")  # fmt: skip
+
+    async def add_person(self) -> None:
+        """Add a row for one more person, and put the cursor in it."""
+        number = len(self.query(PersonRow)) + 1
+        row = PersonRow(number)
+        await self.mount(row, before=self.query_one("#where"))
+        self.query_one(f"#person-{number}-name", Input).focus()
+
+    def value(self) -> dict[str, Any]:
+        """Everything typed, as plain data (for a draft)."""
+        school = self.query_one("#school", Select).value
+        return {
+            "school": school if isinstance(school, str) else "",
+            "reporter": self.query_one("#reporter", Input).value,
+            "occurred": self.query_one("#occurred", Input).value,
+            "summary": self.query_one("#summary", TextArea).text,
+            "child_words": self.query_one("#child_words", TextArea).text,
+            "people": [row.value() for row in self.query(PersonRow)],
+            "platform": self.query_one("#platform", Input).value,
+            "handle": self.query_one("#handle", Input).value,
+        }
+
+
+def report_from(data: dict[str, Any]) -> ConcernReport | str:
+    """The report, or the one reason it is not complete yet (for the DSL to fix)."""
+    if not data.get("school"):
+        return "Choose the school."
+    if not str(data.get("reporter", "")).strip():
+        return "Record who reported the concern."
+    if not str(data.get("summary", "")).strip():
+        return "Record what happened."
+    try:
+        occurred = parse_when(str(data.get("occurred", "")))
+    except ValueError as err:
+        return str(err)
+    people = tuple(
+        NewPerson(PersonRole(p.get("role") or "pupil"), p["name"].strip(), p.get("year", "").strip())
+        for p in data.get("people", [])
+        if str(p.get("name", "")).strip()
+    )
+    handle = str(data.get("handle", "")).strip()
+    platform = str(data.get("platform", "")).strip()
+    accounts: tuple[NewAccount, ...] = ()
+    if platform or handle:
+        if handle.startswith(("http://", "https://", "www.")):
+            accounts = (NewAccount(platform, url=handle),)
+        elif handle.replace(" ", "").lstrip("+").isdigit():
+            accounts = (NewAccount(platform, phone=handle),)
+        else:
+            accounts = (NewAccount(platform, handle=handle),)
+    return ConcernReport(
+        school=str(data["school"]),
+        reporter=str(data["reporter"]).strip(),
+        summary=str(data["summary"]).strip(),
+        occurred_at=occurred,
+        child_words=str(data.get("child_words", "")).strip(),
+        people=people,
+        accounts=accounts,
+    )

@@ -1,0 +1,155 @@
+"""Working a case by keyboard: steps (with needed answers), notes, decisions, risk, closing."""
+
+from __future__ import annotations
+
+from helpers_app import MemorySession, memory_casebook, notices, type_text, wait_until
+from textual.widgets import DataTable
+
+from dsl_tui.casebook import Casebook
+from dsl_tui.model import ConcernReport, NewPerson, NoteKind, PersonRole, Risk, StepState
+from screens.app import DslApp
+from screens.case_view import CaseScreen
+from screens.dialogs import StepDialog
+
+BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
+            "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
+            "still_online": "yes"}  # fmt: skip
+
+
+def one_case() -> tuple[Casebook, str]:
+    book = memory_casebook()
+    report = ConcernReport(
+        school="sra",
+        reporter="Form tutor",
+        summary="Threatening Instagram messages from two Year 9 pupils",
+        people=(NewPerson(PersonRole.PUPIL, "Marigold Thistlewood", "Y8"),),
+    )
+    return book, book.log_concern(report, BULLYING).id
+
+
+async def open_case(pilot, app: DslApp) -> CaseScreen:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen
+
+
+async def test_complete_a_step_with_the_answers_it_needs() -> None:
+    book, case_id = one_case()
+    case = book.case(case_id, view=False)
+    index, step = next((i, s) for i, s in enumerate(case.steps) if s.needs)
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app)
+        await pilot.press("o")  # first press shows the checklist at the next step
+        await pilot.pause()
+        screen.query_one("#steps", DataTable).move_cursor(row=index)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepDialog))
+        await type_text(pilot, "Done with the pupil's parent present")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StepDialog), "refused without the needed answers"
+        assert "needs an answer" in str(app.screen.query_one("#error").render())
+        for need in step.needs:
+            await pilot.press("tab")
+            if need.choices:
+                await pilot.press("enter", "down", "enter")
+            else:
+                await type_text(pilot, "REF-123")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    done = next(s for s in book.case(case_id, view=False).steps if s.id == step.id)
+    assert done.state is StepState.DONE
+    assert done.outcome == "Done with the pupil's parent present"
+    assert {k for k, _ in done.answers} == {n.key for n in step.needs}
+
+
+async def test_add_a_note_and_record_a_decision_not_to_refer() -> None:
+    book, case_id = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "Pupil said the messages stopped on Friday.\nParent informed.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("tab")
+        await type_text(pilot, "Below the threshold; early help offered instead.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert "Parent informed." in str(app.screen.query_one("#notes").render())
+    case = book.case(case_id, view=False)
+    assert case.notes[-1].text == "Pupil said the messages stopped on Friday.\nParent informed."
+    assert case.notes[-1].kind is NoteKind.FACT
+    assert case.decisions[-1].kind == "no referral"
+    assert "early help" in case.decisions[-1].text
+
+
+async def test_change_of_risk_asks_why() -> None:
+    book, case_id = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("enter", "end", "enter")  # the lowest level: none
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "needs the reason" in str(app.screen.query_one("#error").render())
+        await pilot.press("tab")
+        await type_text(pilot, "Messages were a misunderstood game")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    assert book.case(case_id, view=False).risk is Risk.NONE
+
+
+async def test_close_is_blocked_while_steps_are_open_then_closes() -> None:
+    book, case_id = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_case(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert any("still open" in n for n in notices(app))
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("o")  # go to the checklist
+        await pilot.pause()
+        table = screen.query_one("#steps", DataTable)
+        for row in range(len(book.case(case_id, view=False).steps)):
+            table.move_cursor(row=row)
+            await pilot.press("s")
+            await pilot.pause()
+            await type_text(pilot, "Not needed: handled by the Head of Year")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "write something" in str(app.screen.query_one("#error").render())
+        await type_text(pilot, "Resolved; both pupils apologised, monitoring ended.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert "CLOSED" in str(app.screen.query_one("#case-title").render())
+    case = book.case(case_id, view=False)
+    assert case.status.value == "closed" and case.outcome.startswith("Resolved")
+
+
+async def test_a_refusal_from_the_casebook_is_a_notice_not_a_crash() -> None:
+    book, case_id = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("tab")  # keep the same level: the casebook refuses
+        await type_text(pilot, "No change really")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert any("already at risk level" in n for n in notices(app))
+        assert app.is_running

@@ -1,0 +1,109 @@
+"""The dashboard: urgency order, overdue written out, filters, live search, counts, help, palette."""
+
+from __future__ import annotations
+
+from helpers_app import MemorySession, memory_casebook, type_text, wait_until
+from textual.widgets import DataTable, Static
+
+from dsl_tui.model import ConcernReport, NewPerson, PersonRole
+from screens.app import DslApp
+from screens.dashboard import DashboardScreen
+from screens.help import HelpScreen
+
+
+def rows(app: DslApp) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    table = screen.query_one("#cases", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+def cell_text(app: DslApp, row: int, column: int) -> str:
+    return str(app.screen.query_one("#cases", DataTable).get_row_at(row)[column])
+
+
+async def test_rows_follow_the_casebook_urgency_order_and_say_overdue() -> None:
+    book = memory_casebook(30)
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert rows(app) == [s.id for s in book.summaries()]
+        overdue = [i for i, s in enumerate(book.summaries()) if s.overdue]
+        assert overdue, "the demo data has an overdue case"
+        for i in overdue:
+            assert "OVERDUE" in cell_text(app, i, 1)
+        counts = str(app.screen.query_one("#counts", Static).render())
+        c = book.counts()
+        assert f"Open {c.open}" in counts and f"Overdue {c.overdue}" in counts
+
+
+async def test_filters_by_key() -> None:
+    book = memory_casebook(30)
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert rows(app) == [s.id for s in book.summaries(overdue_only=True)]
+        await pilot.press("c")
+        await pilot.pause()
+        assert rows(app) == [s.id for s in book.summaries(status="closed")]
+        await pilot.press("a", "s")
+        await pilot.pause()
+        first = book.playbook.schools[0].key
+        assert rows(app) == [s.id for s in book.summaries(status="all", school=first)]
+        await pilot.press("o", "m")
+        await pilot.pause()
+        assert rows(app) == [s.id for s in book.summaries(school=first, mine=True)]
+
+
+async def test_search_finds_words_anywhere_in_a_case() -> None:
+    book = memory_casebook(10)
+    report = ConcernReport(school="kha", reporter="Form tutor", summary="Roblox chat with a stranger",
+                           people=(NewPerson(PersonRole.PUPIL, "Ottilie Quenby", "Y7"),))  # fmt: skip
+    case = book.log_concern(report, {"immediate_danger": "no", "about": "other", "other_risk": "no"})
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "quenby roblox")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: rows(app) == [case.id])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CaseScreen"
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert len(rows(app)) == len(book.summaries())
+
+
+async def test_help_lists_keys_and_policy_text() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#keys", Static).render())
+        for words in ("ctrl+l", "Lock", "Log concern", "Step done", "Close case"):
+            assert words in keys
+        policy = str(app.screen.query_one("#policy", Static).render())
+        assert book.playbook.clause_text("9.3")[:40] in " ".join(policy.split()) or \
+            " ".join(book.playbook.clause_text("9.3").split())[:40] in " ".join(policy.split())
+
+
+async def test_command_palette_offers_the_main_actions() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Log a concern", "Lock", "Export case files", "Help and policy"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "Log a concern")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConcernWizard")

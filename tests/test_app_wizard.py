@@ -1,0 +1,233 @@
+"""Logging a concern through the wizard, by keyboard: report, triage questions, result, case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from helpers_app import MemorySession, memory_casebook, notices, type_text, wait_until
+from textual.pilot import Pilot
+
+from dsl_tui.model import Risk
+from screens.app import DslApp
+from screens.case_view import CaseScreen
+from screens.format import risk_label
+from screens.wizard import ConcernWizard
+
+BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
+            "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
+            "still_online": "yes"}  # fmt: skip
+GROOMING = {"immediate_danger": "no", "about": "child_online", "child_harm": "grooming",
+            "contact_offline": "no"}  # fmt: skip
+IMMEDIATE = {"immediate_danger": "yes", "about": "child_online", "child_harm": "grooming",
+             "contact_offline": "yes"}  # fmt: skip
+STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
+                 "content_author": "pupil", "content_threatening": "yes"}  # fmt: skip
+STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "breach_kind": "lewd",
+                "involves_children": "no", "breach_unlawful": "no"}  # fmt: skip
+NUDES = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_coercion": "no",
+         "nudes_concerning_acts": "no", "nudes_under_13": "no", "nudes_immediate_risk": "no",
+         "nudes_online": "no"}  # fmt: skip
+
+
+def wizard(app: DslApp) -> ConcernWizard:
+    screen = app.screen
+    assert isinstance(screen, ConcernWizard), type(screen).__name__
+    return screen
+
+
+async def fill_report(pilot: Pilot[Any], summary: str, person: str = "Tobias Featherstone") -> None:
+    """Fill the report page with the keyboard: school, reporter, summary, one pupil, platform."""
+    await pilot.press("enter", "down", "enter")  # open the school list, take the first school
+    await pilot.press("tab")
+    await type_text(pilot, "Form tutor")
+    await pilot.press("tab", "tab")  # skip "when"
+    await type_text(pilot, summary)
+    await pilot.press("tab")
+    await type_text(pilot, "they said they would hurt me")
+    await pilot.press("tab")
+    await type_text(pilot, person)
+    await pilot.press("tab", "tab")  # keep role "pupil"
+    await type_text(pilot, "Y8")
+    await pilot.press("tab")
+    await type_text(pilot, "Instagram")
+    await pilot.press("tab")
+    await type_text(pilot, "@nightowl_77")
+
+
+async def answer_all(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
+    """Answer each question the wizard asks with its key (y, n or the choice's number)."""
+    asked: list[str] = []
+    screen = wizard(pilot.app)  # type: ignore[arg-type]
+    while screen.phase == "question":
+        question = screen.question
+        assert question is not None
+        asked.append(question.key)
+        answer = answers[question.key]
+        if question.kind == "yes_no":
+            await pilot.press(answer[0])
+        else:
+            keys = [c.key for c in question.choices]
+            await pilot.press(str(keys.index(answer) + 1))
+        await pilot.pause()
+    return asked
+
+
+async def log(answers: dict[str, str], summary: str) -> tuple[DslApp, Any, list[str], str]:
+    """Run the whole wizard on a fresh in-memory casebook; returns app state to check."""
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill_report(pilot, summary)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        asked = await answer_all(pilot, answers)
+        assert wizard(app).phase == "result"
+        result_text = str(app.screen.query_one("#r-text").render())
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    return app, book, asked, result_text
+
+
+async def test_bullying_with_threatening_instagram_messages() -> None:
+    app, book, asked, result = await log(BULLYING, "Threatening messages on Instagram")
+    assert asked == list(BULLYING)
+    [case_id] = book.case_ids()
+    case = book.case(case_id)
+    assert case.category == book.playbook.triage(BULLYING).category
+    assert case.summary == "Threatening messages on Instagram"
+    assert case.child_words == "they said they would hurt me"
+    assert [(p.name, p.year_group) for p in case.people] == [("Tobias Featherstone", "Y8")]
+    assert case.accounts[0].platform == "Instagram"
+    assert case.accounts[0].handle == "@nightowl_77"
+    assert "Steps:" in result and case.steps
+    assert book.load_draft("concern") is None, "the draft is discarded once the case exists"
+
+
+async def test_grooming_by_an_adult_goes_to_police_and_ceop() -> None:
+    app, book, _, result = await log(GROOMING, "An adult asked for photos")
+    case = book.case(book.case_ids()[0])
+    expected = book.playbook.triage(GROOMING)
+    assert case.risk is expected.risk and case.risk in (Risk.IMMEDIATE, Risk.HIGH)
+    for route in expected.routes:
+        assert route.name in result or any(route.key == s.route for s in case.steps)
+    for step in expected.steps:
+        assert step.title in result
+
+
+async def test_content_about_staff() -> None:
+    _, book, _, result = await log(STAFF_CONTENT, "Post about a teacher")
+    case = book.case(book.case_ids()[0])
+    expected = book.playbook.triage(STAFF_CONTENT)
+    assert case.category == expected.category
+    assert [s.title for s in case.steps] == [s.title for s in expected.steps]
+    assert "9.5" in " ".join(s.clause for s in case.steps)
+
+
+async def test_staff_breach() -> None:
+    _, book, _, result = await log(STAFF_BREACH, "Lewd post by a member of staff")
+    case = book.case(book.case_ids()[0])
+    assert case.category == book.playbook.triage(STAFF_BREACH).category
+    assert "10.1" in " ".join(s.clause for s in case.steps)
+
+
+async def test_nudes_warning_is_shown_before_any_answer() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill_report(pilot, "Image shared in a group chat")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        warnings: list[str] = []
+        screen = wizard(app)
+        while screen.phase == "question":
+            box = screen.query_one("#q-warning")
+            if box.display:
+                warnings.append(str(box.render()))
+            question = screen.question
+            assert question is not None
+            answer = NUDES[question.key]
+            if question.kind == "yes_no":
+                await pilot.press(answer[0])
+            else:
+                await pilot.press(str([c.key for c in question.choices].index(answer) + 1))
+            await pilot.pause()
+        assert any("WARNING" in w and "copy" in w and "attach" in w for w in warnings)
+        result = str(screen.query_one("#r-text").render())
+        assert "Never view, copy" in result or "never" in result.lower()
+
+
+async def test_an_incomplete_report_is_refused_with_the_reason() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert wizard(app).phase == "report"
+        assert "Choose the school." in notices(app)
+
+
+async def test_going_back_changes_an_answer() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill_report(pilot, "Messages")
+        await pilot.press("ctrl+s", "n")
+        await pilot.pause()
+        screen = wizard(app)
+        assert screen.answers == {"immediate_danger": "no"}
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.answers == {} and screen.question is not None
+        assert screen.question.key == "immediate_danger"
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.answers["immediate_danger"] == "yes"
+
+
+async def test_leaving_keeps_a_draft_that_comes_back() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill_report(pilot, "Half-told story")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConcernWizard)
+        assert book.load_draft("concern")["report"]["summary"] == "Half-told story"
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Half-told story" in wizard(app).query_one("#summary").text  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("answers", [BULLYING])
+async def test_result_page_lists_steps_with_deadlines(answers: dict[str, str]) -> None:
+    _, book, _, result = await log(answers, "Messages")
+    expected = book.playbook.triage(answers)
+    assert f"RISK: {risk_label(expected.risk).upper()}" in result.upper()
+    assert "within" in result or "NOW" in result
+
+
+async def test_immediate_danger_says_who_to_call_now() -> None:
+    book = memory_casebook()
+    expected = book.playbook.triage(IMMEDIATE)
+    assert expected.call_now, "the playbook names someone to call for a child in danger"
+    _, book, _, result = await log(IMMEDIATE, "A child says an adult is outside the house")
+    assert "CALL NOW" in result
+    for route in expected.call_now:
+        assert route.name in result and route.contact in result
+    assert book.case(book.case_ids()[0]).risk is Risk.IMMEDIATE

@@ -1,0 +1,710 @@
+"""Policy clause by clause: given these answers, triage gives this category, risk and these steps.
+
+Each row is one situation a DSL meets. Steps are checked by key with their deadline (from the report
+time) and their clause, so a change to the playbook that drops or delays a step the policy requires
+fails here with the clause named in the test id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from helpers_playbook import answered, shipped
+
+from dsl_tui.model import Risk
+
+M = lambda n: timedelta(minutes=n)  # noqa: E731
+H = lambda n: timedelta(hours=n)  # noqa: E731
+D = lambda n: timedelta(days=n)  # noqa: E731
+NO_DUE = None
+
+#: What each staff-breach path (10.1-10.4) must carry.
+BREACH_STEPS = {
+    "tell_headteacher_breach": (H(24), "10.1"),
+    "disciplinary_investigation": (D(7), "10.1"),
+    "seriousness_assessment": (D(7), "10.2"),
+    "hr_advice": (D(2), "10.3"),
+    "disciplinary_outcome": (NO_DUE, "10.4"),
+}
+#: What content about a member of staff (8.1) must carry (9.1, 9.3, 9.4, 9.6, 8.2).
+STAFF_CONTENT_STEPS = {
+    "report_senior_manager": (H(4), "8.1"),
+    "investigate_promptly": (D(2), "9.1"),
+    "keep_records": (H(24), "8.2"),
+    "ask_host_removal": (H(24), "9.3"),
+    "check_removal": (H(48), "9.4"),
+    "offer_staff_support": (D(2), "9.6"),
+    "contact_posh": (D(2), "8.1"),
+}
+IMMEDIATE_STEPS = {
+    "call_police_now": (M(15), "7.2"),
+    "refer_csc_now": (H(1), "7.2"),
+    "tell_headteacher_urgent": (H(1), "7.2"),
+}
+UKCIS_REFERRAL = {"refer_csc_now": (H(1), "7.2"), "report_police_now": (H(1), "UKCIS")}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One situation: answers in, category / risk / steps out."""
+
+    id: str
+    answers: dict[str, str]
+    category: str
+    risk: Risk
+    steps: dict[str, tuple[timedelta | None, str]]
+    exact: bool = False
+    absent: tuple[str, ...] = ()
+    call_now: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def breach(kind: str, **more: str) -> dict[str, str]:
+    """Answers for a staff breach of this kind, not involving children, not unlawful."""
+    return dict(answered(about="staff_conduct", breach_kind=kind, **more))
+
+
+CONTENT_BREACHES = [
+    "confidential",
+    "bullying",
+    "discrimination",
+    "disrepute",
+    "lewd",
+    "defamatory",
+    "copyright",
+]
+
+ROWS: list[Row] = [
+    # --- 5.2, each bullet: disciplinary route, content taken down --------------------------------
+    *[
+        Row(
+            f"5.2-{kind}",
+            breach(kind, involves_children="no", breach_unlawful="no"),
+            f"breach_{kind}",
+            Risk.LOW,
+            {**BREACH_STEPS, "content_taken_down": (H(24), "10.2")},
+            exact=True,
+            routes=("headteacher", "hr"),
+            needs={"seriousness_assessment": ("nature", "time_visible", "recirculation", "impact")},
+        )
+        for kind in CONTENT_BREACHES
+    ],
+    Row(
+        "5.2-unlawful-10.5",
+        breach("unlawful", involves_children="no"),
+        "breach_unlawful",
+        Risk.HIGH,
+        {**BREACH_STEPS, "report_police_unlawful": (H(24), "10.5")},
+        routes=("police",),
+    ),
+    Row(
+        "10.5-unlawful-answer",
+        breach("lewd", involves_children="no", breach_unlawful="yes"),
+        "breach_lewd",
+        Risk.HIGH,
+        {"report_police_unlawful": (H(24), "10.5")},
+    ),
+    Row(
+        "5.2-children-harm-threshold-lado",
+        breach("lewd", involves_children="yes", harm_threshold="yes", breach_unlawful="no"),
+        "breach_lewd",
+        Risk.HIGH,
+        {**BREACH_STEPS, "refer_lado": (D(1), "10.1, KCSIE")},
+        absent=("low_level_concern",),
+        routes=("lado",),
+    ),
+    Row(
+        "5.2-children-below-threshold-low-level-concern",
+        breach("bullying", involves_children="yes", harm_threshold="no", breach_unlawful="no"),
+        "breach_bullying",
+        Risk.MEDIUM,
+        {**BREACH_STEPS, "low_level_concern": (D(2), "KCSIE")},
+        absent=("refer_lado",),
+    ),
+    # --- 5.3, 5.4, 5.5 ---------------------------------------------------------------------------
+    Row(
+        "5.3-parents",
+        breach(
+            "friend_request", friend_with="parent", involves_children="no", breach_unlawful="no"
+        ),
+        "breach_friend_request",
+        Risk.LOW,
+        {**BREACH_STEPS, "remove_contacts": (D(2), "5.3")},
+        exact=True,
+    ),
+    Row(
+        "5.3-pupils-low-level",
+        breach("friend_request", friend_with="pupil", harm_threshold="no", breach_unlawful="no"),
+        "breach_friend_request",
+        Risk.MEDIUM,
+        {"remove_contacts": (D(2), "5.3"), "low_level_concern": (D(2), "KCSIE")},
+    ),
+    Row(
+        "5.4-lessons",
+        breach("lesson_use", involves_children="no", breach_unlawful="no"),
+        "breach_lesson_use",
+        Risk.LOW,
+        BREACH_STEPS,
+        exact=True,
+    ),
+    Row(
+        "5.5-school-systems",
+        breach("school_systems", involves_children="no", breach_unlawful="no"),
+        "breach_school_systems",
+        Risk.LOW,
+        BREACH_STEPS,
+        exact=True,
+    ),
+    # --- Appendix A ------------------------------------------------------------------------------
+    Row(
+        "AppA-pupil-messages-headteacher",
+        dict(answered(about="pupil_contact", contact_concerning="no", staff_replied="no")),
+        "pupil_contact",
+        Risk.LOW,
+        {
+            "report_to_headteacher_contact": (H(24), "Appendix A"),
+            "advise_staff_no_reply": (H(24), "Appendix A"),
+        },
+        exact=True,
+        routes=("headteacher",),
+        needs={"report_to_headteacher_contact": ("headteacher_decision",)},
+    ),
+    Row(
+        "AppA-pupil-messages-concerning",
+        dict(answered(about="pupil_contact", contact_concerning="yes", staff_replied="no")),
+        "pupil_contact",
+        Risk.MEDIUM,
+        {
+            "report_to_headteacher_contact": (H(24), "Appendix A"),
+            "assess_pupil_wellbeing": (H(24), "7.1"),
+        },
+    ),
+    Row(
+        "AppA-staff-replied-lado",
+        dict(
+            answered(
+                about="pupil_contact",
+                contact_concerning="no",
+                staff_replied="yes",
+                harm_threshold="yes",
+            )
+        ),
+        "breach_pupil_contact",
+        Risk.HIGH,
+        {
+            "report_to_headteacher_contact": (H(24), "Appendix A"),
+            **BREACH_STEPS,
+            "refer_lado": (D(1), "10.1, KCSIE"),
+        },
+    ),
+    Row(
+        "AppA-staff-contact-breach-low-level",
+        breach("pupil_contact", harm_threshold="no", breach_unlawful="no"),
+        "breach_pupil_contact",
+        Risk.MEDIUM,
+        {**BREACH_STEPS, "low_level_concern": (D(2), "KCSIE")},
+        absent=("refer_lado", "content_taken_down"),
+    ),
+    # --- 6.1 each risk ---------------------------------------------------------------------------
+    Row(
+        "6.1-bullying-pupils",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="bullying",
+                adult_involved="no",
+                bullying_serious="no",
+                perpetrator_pupils="yes",
+                still_online="no",
+            )
+        ),
+        "online_bullying",
+        Risk.MEDIUM,
+        {
+            "speak_to_child": (D(1), "7.2"),
+            "keep_records": (H(24), "8.2"),
+            "support_child": (D(2), "6.1"),
+            "behaviour_policy_bullying": (D(7), "6.1"),
+            "online_safety_advice": (D(7), "6.1"),
+        },
+        absent=("report_police", "csc_referral_decision"),
+    ),
+    Row(
+        "6.1-bullying-threats-still-online",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="bullying",
+                adult_involved="no",
+                bullying_serious="yes",
+                perpetrator_pupils="no",
+                still_online="yes",
+            )
+        ),
+        "online_bullying",
+        Risk.HIGH,
+        {
+            "report_police": (H(24), "7.2"),
+            "csc_referral_decision": (H(24), "7.2"),
+            "report_to_platform": (H(24), "6.1"),
+            "check_platform_removal": (D(3), "6.1"),
+        },
+        absent=("behaviour_policy_bullying",),
+        routes=("report_harmful_content", "police"),
+    ),
+    Row(
+        "6.1-grooming",
+        dict(answered(about="child_online", child_harm="grooming", contact_offline="no")),
+        "grooming_exploitation",
+        Risk.HIGH,
+        {
+            "report_police_urgent": (H(4), "7.2"),
+            "report_ceop": (H(4), "6.1"),
+            "keep_records": (H(24), "8.2"),
+        },
+        routes=("police", "ceop"),
+    ),
+    Row(
+        "6.1-grooming-met-child-immediate",
+        dict(answered(about="child_online", child_harm="grooming", contact_offline="yes")),
+        "grooming_exploitation",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "report_ceop": (H(4), "6.1")},
+        absent=("report_police_urgent",),
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "6.1-locate-or-meet",
+        dict(answered(about="child_online", child_harm="locate_meet", contact_offline="no")),
+        "locate_or_meet",
+        Risk.HIGH,
+        {"report_police_urgent": (H(4), "7.2"), "report_ceop": (H(4), "6.1")},
+        routes=("police", "ceop"),
+    ),
+    Row(
+        "6.1-locate-or-meet-found-school",
+        dict(answered(about="child_online", child_harm="locate_meet", contact_offline="yes")),
+        "locate_or_meet",
+        Risk.IMMEDIATE,
+        IMMEDIATE_STEPS,
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "6.1-inappropriate-material",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="inappropriate",
+                inappropriate_kind="hateful",
+                adult_involved="no",
+                still_online="no",
+            )
+        ),
+        "inappropriate_material",
+        Risk.LOW,
+        {"speak_to_child": (D(1), "7.2"), "online_safety_advice": (D(7), "6.1")},
+        absent=("report_police", "report_ceop"),
+    ),
+    Row(
+        "6.1-inappropriate-sexual-from-adult",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="inappropriate",
+                inappropriate_kind="sexual",
+                adult_involved="yes",
+                still_online="yes",
+            )
+        ),
+        "inappropriate_material",
+        Risk.HIGH,
+        {
+            "report_police": (H(24), "7.2"),
+            "report_ceop": (H(4), "6.1"),
+            "check_platform_removal": (D(3), "6.1"),
+        },
+    ),
+    Row(
+        "6.1-encouraging-self-harm",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="encouraging",
+                adult_involved="no",
+                acted_on_it="no",
+                still_online="no",
+            )
+        ),
+        "encouraging_harm",
+        Risk.MEDIUM,
+        {"safety_assessment": (H(24), "6.1"), "support_child": (D(2), "6.1")},
+        absent=("csc_referral_decision",),
+    ),
+    Row(
+        "6.1-encouraging-acted-on",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="encouraging",
+                adult_involved="no",
+                acted_on_it="yes",
+                still_online="no",
+            )
+        ),
+        "encouraging_harm",
+        Risk.HIGH,
+        {"safety_assessment": (H(24), "6.1"), "csc_referral_decision": (H(24), "7.2")},
+        needs={"csc_referral_decision": ("csc_decision", "csc_reason")},
+    ),
+    # --- Nudes and semi-nudes (UKCIS) ------------------------------------------------------------
+    Row(
+        "UKCIS-school-managed",
+        dict(
+            answered(
+                about="nudes",
+                nudes_adult="no",
+                nudes_coercion="no",
+                nudes_concerning_acts="no",
+                nudes_under_13="no",
+                nudes_immediate_risk="no",
+                nudes_online="no",
+            )
+        ),
+        "nudes_sharing",
+        Risk.MEDIUM,
+        {
+            "describe_imagery": (H(1), "UKCIS"),
+            "ukcis_initial_review": (H(24), "UKCIS"),
+            "ukcis_school_response": (D(2), "UKCIS"),
+            "tell_parents_decision": (H(24), "6.1"),
+        },
+        absent=("refer_csc_now", "report_police_now", "keep_records", "report_iwf"),
+        needs={
+            "ukcis_school_response": ("no_referral_reason", "imagery_deleted", "support_agreed")
+        },
+    ),
+    *[
+        Row(
+            f"UKCIS-trigger-{trigger}",
+            dict(
+                answered(
+                    about="nudes", nudes_online="no", **{q: "no" for q in prior}, **{trigger: "yes"}
+                )
+            ),
+            "nudes_sharing",
+            Risk.HIGH,
+            {**UKCIS_REFERRAL, "describe_imagery": (H(1), "UKCIS")},
+            absent=("ukcis_school_response", "keep_records"),
+            routes=("police", "childrens_social_care"),
+        )
+        for prior, trigger in [
+            ((), "nudes_adult"),
+            (("nudes_adult",), "nudes_coercion"),
+            (("nudes_adult", "nudes_coercion"), "nudes_concerning_acts"),
+            (("nudes_adult", "nudes_coercion", "nudes_concerning_acts"), "nudes_under_13"),
+        ]
+    ],
+    Row(
+        "UKCIS-trigger-immediate-risk",
+        dict(
+            answered(
+                about="nudes",
+                nudes_adult="no",
+                nudes_coercion="no",
+                nudes_concerning_acts="no",
+                nudes_under_13="no",
+                nudes_immediate_risk="yes",
+                nudes_online="yes",
+            )
+        ),
+        "nudes_sharing",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "report_iwf": (H(24), "UKCIS")},
+        absent=("ukcis_school_response", "report_police_now"),
+        call_now=("police", "childrens_social_care"),
+        routes=("iwf",),
+    ),
+    Row(
+        "UKCIS-adult-ceop",
+        dict(answered(about="nudes", nudes_adult="yes", nudes_online="no")),
+        "nudes_sharing",
+        Risk.HIGH,
+        {"report_ceop": (H(4), "6.1")},
+        routes=("ceop",),
+    ),
+    Row(
+        "UKCIS-child-imagery-via-inappropriate",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="inappropriate",
+                inappropriate_kind="child_imagery",
+                nudes_adult="no",
+                nudes_coercion="no",
+                nudes_concerning_acts="no",
+                nudes_under_13="no",
+                nudes_immediate_risk="no",
+                nudes_online="no",
+            )
+        ),
+        "nudes_sharing",
+        Risk.MEDIUM,
+        {"describe_imagery": (H(1), "UKCIS")},
+        absent=("keep_records",),
+    ),
+    # --- 7.1, 7.2, 7.3 ---------------------------------------------------------------------------
+    Row(
+        "7.1-other-concern",
+        dict(answered(about="other", other_risk="yes")),
+        "other_concern",
+        Risk.MEDIUM,
+        {"assess_concern": (D(1), "7.1")},
+        exact=True,
+    ),
+    Row(
+        "7.2-immediate-danger-any-concern",
+        dict(answered(immediate_danger="yes", about="other")),
+        "other_concern",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "assess_concern": (D(1), "7.1")},
+        exact=True,
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "7.2-immediate-danger-bullying",
+        {
+            **answered(
+                about="child_online",
+                child_harm="bullying",
+                adult_involved="no",
+                bullying_serious="no",
+                perpetrator_pupils="yes",
+                still_online="no",
+            ),
+            "immediate_danger": "yes",
+        },
+        "online_bullying",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "behaviour_policy_bullying": (D(7), "6.1")},
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "7.3-work-account-abuse",
+        dict(answered(about="work_account", content_author="unknown", content_threatening="no")),
+        "work_account_abuse",
+        Risk.MEDIUM,
+        {
+            "keep_records": (H(24), "8.2"),
+            "block_and_report_account": (H(24), "7.3"),
+            "investigate_promptly": (D(2), "9.1"),
+            "offer_staff_support": (D(2), "9.6"),
+            "contact_posh": (D(2), "8.1"),
+        },
+        exact=True,
+        routes=("posh",),
+    ),
+    Row(
+        "7.3-threatening-by-pupil",
+        dict(answered(about="work_account", content_author="pupil", content_threatening="yes")),
+        "work_account_abuse",
+        Risk.HIGH,
+        {"pupil_behaviour_policy": (D(7), "9.2"), "staff_consent_police": (H(24), "9.5")},
+        needs={"staff_consent_police": ("staff_consent", "police_reference")},
+    ),
+    # --- 8.1, 8.2, 9.1-9.6 -----------------------------------------------------------------------
+    *[
+        Row(
+            f"8.1-{kind}",
+            dict(
+                answered(
+                    about="staff_content",
+                    content_kind=kind,
+                    content_author="unknown",
+                    content_threatening="no",
+                )
+            ),
+            "staff_content",
+            Risk.MEDIUM,
+            STAFF_CONTENT_STEPS,
+            exact=True,
+            routes=("posh",),
+            needs={
+                "offer_staff_support": ("staff_support",),
+                "check_removal": ("removal_checked",),
+                "keep_records": ("records_kept",),
+            },
+        )
+        for kind in ("inaccurate", "inappropriate", "inflammatory", "images")
+    ],
+    Row(
+        "9.2-9.5-pupil-threatening",
+        dict(
+            answered(
+                about="staff_content",
+                content_kind="images",
+                content_author="pupil",
+                content_threatening="yes",
+            )
+        ),
+        "staff_content",
+        Risk.HIGH,
+        {
+            **STAFF_CONTENT_STEPS,
+            "pupil_behaviour_policy": (D(7), "9.2"),
+            "staff_consent_police": (H(24), "9.5"),
+        },
+        exact=True,
+        routes=("police", "posh"),
+    ),
+    Row(
+        "8.1-by-colleague-is-a-breach",
+        dict(
+            answered(
+                about="staff_content",
+                content_kind="inflammatory",
+                content_author="colleague",
+                content_threatening="no",
+            )
+        ),
+        "staff_content",
+        Risk.MEDIUM,
+        {**STAFF_CONTENT_STEPS, **BREACH_STEPS},
+        exact=True,
+    ),
+    # --- not a safeguarding matter ---------------------------------------------------------------
+    Row(
+        "not-safeguarding",
+        dict(answered(about="other", other_risk="no")),
+        "not_safeguarding",
+        Risk.NONE,
+        {"record_not_safeguarding": (D(1), "7.1")},
+        exact=True,
+        needs={"record_not_safeguarding": ("reason",)},
+    ),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_triage_follows_the_policy(row: Row) -> None:
+    playbook = shipped()
+    assert playbook.next_question(row.answers) is None, "the row's answers must complete triage"
+    result = playbook.triage(row.answers)
+    assert (result.category, result.risk) == (row.category, row.risk)
+    got = {s.key: s for s in result.steps}
+    for key, (due, clause) in row.steps.items():
+        assert key in got, f"missing step {key}"
+        assert (got[key].due_after, got[key].clause) == (due, clause), key
+    if row.exact:
+        assert sorted(got) == sorted(row.steps)
+    for key in row.absent:
+        assert key not in got, f"unexpected step {key}"
+    assert tuple(r.key for r in result.call_now) == row.call_now
+    route_keys = {r.key for r in result.routes}
+    assert set(row.routes) <= route_keys
+    for key, needs in row.needs.items():
+        assert tuple(n.key for n in got[key].needs) == needs
+
+
+def test_the_table_covers_every_clause_the_policy_asks_for() -> None:
+    clauses = {clause for row in ROWS for _, clause in row.steps.values()}
+    clauses |= {shipped().categories[row.category].clause for row in ROWS}
+    wanted = {
+        "5.2",
+        "5.3",
+        "5.4",
+        "5.5, Appendix A",
+        "6.1",
+        "6.1, UKCIS",
+        "7.1",
+        "7.2",
+        "7.3",
+        "8.1",
+        "8.2",
+        "9.1",
+        "9.2",
+        "9.3",
+        "9.4",
+        "9.5",
+        "9.6",
+        "10.1",
+        "10.2",
+        "10.3",
+        "10.4",
+        "10.5",
+        "Appendix A",
+        "UKCIS",
+        "KCSIE",
+        "10.1, KCSIE",
+    }
+    assert wanted <= clauses
+    assert {row.category for row in ROWS} == set(shipped().categories)
+    assert {row.risk for row in ROWS} == set(Risk)
+
+
+def test_5_2_bullets_each_have_their_own_category() -> None:
+    categories = {
+        shipped().triage(breach(k, involves_children="no", breach_unlawful="no")).category
+        for k in [*CONTENT_BREACHES, "unlawful"]
+    }
+    assert len(categories) == 8
+    assert all(shipped().categories[c].clause == "5.2" for c in categories)
+
+
+def test_immediate_danger_is_known_after_the_first_answer() -> None:
+    """The wizard can show the 999 call before the DSL answers anything else."""
+    result = shipped().triage({"immediate_danger": "yes"})
+    assert result.risk is Risk.IMMEDIATE
+    assert [r.key for r in result.call_now] == ["police", "childrens_social_care"]
+    assert "999" in result.call_now[0].contact
+    assert result.steps[0].key == "call_police_now"
+    assert any("999" in w for w in result.warnings)
+
+
+def test_nudes_warn_never_to_view_and_never_ask_for_screen_prints() -> None:
+    result = shipped().triage(
+        answered(
+            about="nudes",
+            nudes_adult="no",
+            nudes_coercion="no",
+            nudes_concerning_acts="no",
+            nudes_under_13="no",
+            nudes_immediate_risk="no",
+            nudes_online="yes",
+        )
+    )
+    assert any("Never view, copy, store, forward" in w for w in result.warnings)
+    assert "keep_records" not in {s.key for s in result.steps}
+    iwf = shipped().routes["iwf"]
+    assert "never" in iwf.not_for.lower() and iwf in result.routes
+
+
+def test_host_removal_comes_before_the_removal_check() -> None:
+    steps = {
+        s.key: s
+        for s in shipped()
+        .triage(
+            answered(
+                about="staff_content",
+                content_kind="images",
+                content_author="parent",
+                content_threatening="no",
+            )
+        )
+        .steps
+    }
+    assert steps["ask_host_removal"].due_after < steps["check_removal"].due_after
+
+
+def test_retention_follows_the_category() -> None:
+    playbook = shipped()
+    nudes = playbook.triage(answered(about="nudes", nudes_adult="yes", nudes_online="no"))
+    assert nudes.retention == "sexual_abuse" and playbook.retention_years("sexual_abuse") is None
+    bullying = playbook.triage(answered(about="child_online", child_harm="bullying"))
+    assert bullying.retention == "child_protection"
+    assert playbook.retention_years("child_protection") == 25
+    staff = playbook.triage(breach("copyright", involves_children="no", breach_unlawful="no"))
+    assert staff.retention == "staff_allegation"
+    assert playbook.retention_years("staff_allegation") == 10

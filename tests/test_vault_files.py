@@ -1,0 +1,207 @@
+"""The files on disk: no clear text, private modes, the lock, backups, evidence blobs."""
+# ruff: noqa: F811 - pytest fixtures are imported from helpers_vault
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers_vault import (  # noqa: F401 - fixtures
+    PASSPHRASE,
+    all_bytes_under,
+    make_vault,
+    state_dir,
+    vault_path,
+)
+
+from dsl_tui.errors import NotFound, VaultExists, VaultLocked, VaultMissing, VaultTampered
+from dsl_tui.vault import Vault, backups
+
+CANARY = "Zebedee-Quillfeather-canary-7731"
+
+
+def test_canary_never_reaches_any_file(vault_path: Path) -> None:
+    vault = make_vault(vault_path, docs=3)
+    vault.db.table("cases").insert({"pupil": CANARY, "note": f"about {CANARY}"})
+    vault.db.table("notes").update({"text": CANARY}, doc_ids=[1])
+    blob_id, _ = vault.put_blob(f"screenshot description {CANARY}".encode())
+    vault.backup()
+    vault.add_user(CANARY[:20], "granite heron umbrella 42", role=CANARY[:30])
+    vault.close()
+    everything = all_bytes_under(vault_path.parent) + all_bytes_under(
+        Path(os.environ["DSL_TUI_STATE"])
+    )
+    for needle in (CANARY, CANARY[:20], "Morgan Testwood", "note number"):
+        assert needle.encode() not in everything
+        assert needle.encode("utf-16-le") not in everything
+    with Vault.open(vault_path, PASSPHRASE) as again:
+        assert again.get_blob(blob_id) == f"screenshot description {CANARY}".encode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_files_are_private(tmp_path: Path, state_dir: Path) -> None:  # noqa: F811
+    os.umask(0o022)
+    path = tmp_path / "new" / "vault.dsl"
+    vault = make_vault(path, docs=2)
+    vault.put_blob(b"evidence")
+    vault.backup()
+    vault.close()
+    assert (path.parent.stat().st_mode & 0o777) == 0o700
+    files = [p for p in path.parent.rglob("*")]
+    assert len([p for p in files if p.is_file()]) >= 4
+    for item in files:
+        expected = 0o700 if item.is_dir() else 0o600
+        assert (item.stat().st_mode & 0o777) == expected, item.name
+
+
+def test_create_refuses_an_existing_vault(vault_path: Path) -> None:
+    make_vault(vault_path).close()
+    before = vault_path.read_bytes()
+    with pytest.raises(VaultExists):
+        make_vault(vault_path)
+    assert vault_path.read_bytes() == before
+
+
+def test_open_missing_vault(tmp_path: Path, state_dir: Path) -> None:  # noqa: F811
+    with pytest.raises(VaultMissing, match="run dsl-tui init"):
+        Vault.open(tmp_path / "nothing.dsl", PASSPHRASE)
+
+
+def test_second_open_is_locked_and_names_the_holder(vault_path: Path) -> None:
+    with make_vault(vault_path):
+        with pytest.raises(VaultLocked) as caught:
+            Vault.open(vault_path, PASSPHRASE)
+        assert socket.gethostname() in caught.value.message
+        assert "since" in caught.value.message
+    Vault.open(vault_path, PASSPHRASE).close()
+
+
+def test_lock_held_by_another_process(vault_path: Path) -> None:
+    make_vault(vault_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dsl_tui.vault import Vault; v = Vault.open(sys.argv[1], sys.argv[2]);"
+            "print('ready', flush=True); sys.stdin.readline(); v.close()",
+            str(vault_path),
+            PASSPHRASE,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(VaultLocked, match=f"process {holder.pid}"):
+            Vault.open(vault_path, PASSPHRASE)
+    finally:
+        holder.communicate("done\n", timeout=30)
+    Vault.open(vault_path, PASSPHRASE).close()
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(vault_path: Path) -> None:
+    make_vault(vault_path).close()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lock = vault_path.with_name(vault_path.name + ".lock")
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": int(dead.stdout),
+                "host": socket.gethostname(),
+                "user": "someone",
+                "since": "2026-01-01T08:00:00+00:00",
+            }
+        )
+    )
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        assert vault.user == "Morgan Testwood"
+
+
+def test_backups_roll_and_keep_the_last_five(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:
+        made = []
+        for i in range(8):
+            vault.db.insert({"i": i})
+            made.append(vault.backup())
+    kept = backups.list_backups(vault_path)
+    assert len(kept) == 5
+    assert made[-1] in kept and made[0] not in kept
+    with Vault.open(kept[0], PASSPHRASE) as copy:
+        assert len(copy.db) == 8
+
+
+def test_restore_puts_a_backup_back_and_keeps_the_replaced_vault(vault_path: Path) -> None:
+    with make_vault(vault_path, docs=2) as vault:
+        saved = vault.backup()
+        vault.db.table("notes").insert({"text": "after the backup"})
+    folder = Vault.restore(vault_path, saved, PASSPHRASE)
+    assert any(p.name.endswith(backups.PRE_RESTORE) for p in folder.iterdir())
+    with Vault.open(vault_path, PASSPHRASE) as again:
+        assert len(again.db.table("notes")) == 2
+        assert again.rollback_warning is None
+
+
+def test_restore_refuses_a_damaged_backup(vault_path: Path) -> None:
+    with make_vault(vault_path, docs=2) as vault:
+        saved = vault.backup()
+    before = vault_path.read_bytes()
+    data = bytearray(saved.read_bytes())
+    data[-3] ^= 1
+    saved.write_bytes(bytes(data))
+    with pytest.raises(VaultTampered):
+        Vault.restore(vault_path, saved, PASSPHRASE)
+    assert vault_path.read_bytes() == before
+
+
+def test_rollback_is_warned(vault_path: Path) -> None:
+    vault = make_vault(vault_path, docs=1)
+    old = vault_path.read_bytes()
+    vault.db.insert({"later": True})
+    vault.close()
+    vault_path.write_bytes(old)
+    with Vault.open(vault_path, PASSPHRASE) as again:
+        assert again.rollback_warning and "older" in again.rollback_warning
+
+
+def test_blobs_round_trip_and_detect_damage(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:
+        data = os.urandom(5000)
+        blob_id, sha = vault.put_blob(data)
+        import hashlib
+
+        assert sha == hashlib.sha256(data).hexdigest()
+        assert vault.get_blob(blob_id) == data
+        assert vault.verify() == []
+        path = vault_path.parent / "blobs" / f"{blob_id}.blob"
+        raw = bytearray(path.read_bytes())
+        raw[100] ^= 1
+        path.write_bytes(bytes(raw))
+        with pytest.raises(VaultTampered):
+            vault.get_blob(blob_id)
+        assert any(blob_id in p for p in vault.verify())
+        with pytest.raises(NotFound):
+            vault.get_blob("../../etc/passwd")
+        with pytest.raises(NotFound):
+            vault.get_blob("0" * 32)
+
+
+def test_delete_blob(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:
+        blob_id, _ = vault.put_blob(b"to be deleted")
+        vault.delete_blob(blob_id)
+        with pytest.raises(NotFound):
+            vault.get_blob(blob_id)
+        vault.delete_blob(blob_id)
+        assert vault.verify() == []
