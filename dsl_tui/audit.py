@@ -4,8 +4,10 @@ Every entry lives in the vault's ``audit`` table. Its hash is the SHA-256 of the
 the entry (``seq``, ``at``, ``who``, ``action``, ``case_id``, ``detail``) together with the previous
 entry's hash, so editing, removing or reordering an entry breaks the chain and
 :func:`verify_chain` reports it. The last entry's number and hash are also kept in the
-``audit_head`` table, written in the same save, so cutting entries off the end shows too. The detail holds only fixed words and ids (``"note n3"``), never
-names or free text: the log must be safe to show to anyone allowed to audit the DSL's work.
+``audit_head`` table, written in the same save, so cutting entries off the end shows too.
+
+The detail holds only fixed words and ids (``"note n3"``), never names or free text: the log
+must be safe to show to anyone allowed to audit the DSL's work.
 
 Appending costs O(1): the log keeps the last sequence number and hash in memory.
 """

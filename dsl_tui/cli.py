@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "case_commands",
     "export_commands",
     "report_commands",
+    "playbook_commands",
 )
 
 _STDIN_LINES: list[str] = []

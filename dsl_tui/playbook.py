@@ -9,6 +9,7 @@ No code here knows any category: every rule is a condition on the answers (``pla
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -31,6 +32,8 @@ from dsl_tui.playbook_where import describe
 
 PLAYBOOK_FILE = "playbook.toml"
 SECTIONS_FILE = "policy-sections.toml"
+#: Environment variable naming a trust's own playbook file (instead of the shipped one).
+PLAYBOOK_ENV = "DSL_TUI_PLAYBOOK"
 
 __all__ = [
     "Category",
@@ -232,13 +235,19 @@ def load_sections(path: Path) -> dict[str, PolicySection]:
         raise PlaybookInvalid(describe(str(path), err.path, err.problem, text)) from None
 
 
+def default_playbook_path() -> Path:
+    """The playbook in use: ``DSL_TUI_PLAYBOOK`` (a trust's own file) if set, else the shipped."""
+    own = os.environ.get(PLAYBOOK_ENV, "").strip()
+    return Path(own).expanduser() if own else data_dir() / PLAYBOOK_FILE
+
+
 def load_playbook(path: Path | None = None) -> Playbook:
-    """Load and check a playbook: the shipped one by default, or a trust's own file.
+    """Load and check a playbook: a trust's own file if given, else ``default_playbook_path()``.
 
     A ``policy_text = "file.toml"`` entry (relative to the playbook) points at the policy's clause
     texts; without it the shipped ``policy-sections.toml`` is used.
     """
-    path = Path(path) if path is not None else data_dir() / PLAYBOOK_FILE
+    path = Path(path) if path is not None else default_playbook_path()
     text = _read(path, "playbook")
     raw = _parse_toml(text, path, "playbook")
     own = raw.get("policy_text")

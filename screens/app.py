@@ -229,6 +229,22 @@ class DslApp(App[int]):
             return
         self.push_screen(ExportScreen([c for c in case_ids.split(",") if c]))
 
+    def action_report(self) -> None:
+        """Open the anonymised figures for the policy review (this year; left/right move)."""
+        screen_class = _report_screen()
+        if screen_class is None or self._casebook is None:
+            self.notify("The report is unavailable in this installation.", severity="warning")
+            return
+        try:
+            from dsl_tui.report import casebook_report
+
+            casebook = self._casebook
+            year = casebook.now().year
+            self.push_screen(screen_class(casebook_report(casebook, year),
+                                          lambda y: casebook_report(casebook, y)))  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - a notice, never a crash
+            show_error(self, error)
+
     def open_case(self, case_id: str) -> None:
         """Open a case's view."""
         from screens.case_view import CaseScreen
@@ -243,10 +259,9 @@ class DslApp(App[int]):
             yield SystemCommand("Dashboard", "Cases by urgency", self.action_dashboard)
             yield SystemCommand("Export case files", "Encrypted case files for senior managers",
                                 self.action_export)  # fmt: skip
-            report = _report_screen()
-            if report is not None:
-                yield SystemCommand("Anonymised report", "Figures for the policy review",
-                                    lambda: self.push_screen(report()))  # fmt: skip
+            if _report_screen() is not None:
+                yield SystemCommand("Anonymised report", "Figures for the policy review (11.2)",
+                                    self.action_report)  # fmt: skip
             yield SystemCommand("Lock", "Lock the vault now (Ctrl+L)", self.action_lock)
         yield SystemCommand("Help and policy", "Every key, and the policy behind triage",
                             self.action_help)  # fmt: skip

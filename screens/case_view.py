@@ -29,7 +29,7 @@ from screens.dialogs import (
     StepDialog,
     TextPrompt,
 )
-from screens.format import STEP_MARK, clip, due_text, risk_label, when, when_long
+from screens.format import STEP_MARK, clip, due_text, risk_label, when_long
 from screens.safety import guarded
 
 if TYPE_CHECKING:
@@ -116,8 +116,12 @@ class CaseScreen(Screen[None]):
         chronology = self.query_one("#chronology", DataTable)
         chronology.clear()
         for entry in casebook.chronology(case.id):
-            chronology.add_row(Text(when_long(entry.at)), Text(entry.kind), Text(clip(entry.by, 10)),
-                               Text(" ".join(entry.text.split())))  # fmt: skip
+            chronology.add_row(
+                Text(when_long(entry.at)),
+                Text(entry.kind),
+                Text(clip(entry.by, 10)),
+                Text(" ".join(entry.text.split())),
+            )
         self.query_one("#notes", Static).update(self._notes(case))
         self.query_one("#decisions", Static).update(self._decisions(case))
 
@@ -125,12 +129,19 @@ class CaseScreen(Screen[None]):
     def _step_cells(step: Step, now: Any) -> tuple[str | Text, ...]:
         if step.state is StepState.OPEN:
             due = due_text(step.due_at, now)
-            state: str | Text = Text(clip(due, 15), style="bold reverse" if step.overdue(now) else "")
+            state: str | Text = Text(
+                clip(due, 15), style="bold reverse" if step.overdue(now) else ""
+            )
         else:
             state = step.state.value
         # Text, not str: a DataTable reads str cells as markup, and "[x]" would vanish.
-        return (Text(STEP_MARK[step.state]), Text(clip(step.title, 30)), Text(clip(step.actor, 12)),
-                Text(state) if isinstance(state, str) else state, Text(clip(step.clause, 8)))  # fmt: skip
+        return (
+            Text(STEP_MARK[step.state]),
+            Text(clip(step.title, 30)),
+            Text(clip(step.actor, 12)),
+            Text(state) if isinstance(state, str) else state,
+            Text(clip(step.clause, 8)),
+        )
 
     def _summary(self, case: Case) -> Text:
         text = Text()
@@ -170,8 +181,8 @@ class CaseScreen(Screen[None]):
         text.append("Notes (append-only; N adds one)\n", style="bold")
         for note in case.notes:
             corrects = f", corrects {note.corrects}" if note.corrects else ""
-            text.append(f"\n{note.id} {when_long(note.at)} {note.by} [{note.kind.value}{corrects}]\n",
-                        style="bold")  # fmt: skip
+            head = f"{note.id} {when_long(note.at)} {note.by} [{note.kind.value}{corrects}]"
+            text.append(f"\n{head}\n", style="bold")
             text.append(note.text + "\n")
         if not case.notes:
             text.append("  none yet\n")
@@ -189,7 +200,9 @@ class CaseScreen(Screen[None]):
         text = Text()
         text.append("Decisions (D records one; R changes the risk)\n", style="bold")
         for decision in case.decisions:
-            text.append(f"\n{when_long(decision.at)} {decision.by}: {decision.kind}\n", style="bold")
+            text.append(
+                f"\n{when_long(decision.at)} {decision.by}: {decision.kind}\n", style="bold"
+            )
             text.append(decision.text + "\n")
         if not case.decisions:
             text.append("  none recorded\n")
@@ -242,7 +255,9 @@ class CaseScreen(Screen[None]):
             if reason:
                 screen.show(screen.casebook.set_aside_step(screen.case_id, step.id, reason))
 
-        prompt = TextPrompt("Set the step aside", f"Why is \u201c{clip(step.title, 40)}\u201d not needed?")
+        prompt = TextPrompt(
+            "Set the step aside", f"Why is \u201c{clip(step.title, 40)}\u201d not needed?"
+        )
         self.app.push_screen(prompt, lambda r: done(self, r))
 
     # ------------------------------------------------------------------ records
@@ -276,7 +291,9 @@ class CaseScreen(Screen[None]):
         @guarded
         def done(screen: CaseScreen, record: DecisionRecord | None) -> None:
             if record is not None:
-                screen.show(screen.casebook.record_decision(screen.case_id, record.kind, record.text))
+                screen.show(
+                    screen.casebook.record_decision(screen.case_id, record.kind, record.text)
+                )
 
         self.app.push_screen(DecisionDialog("Record a decision"), lambda r: done(self, r))
 

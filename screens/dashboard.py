@@ -172,8 +172,10 @@ class DashboardScreen(Screen[None]):
     @staticmethod
     def _cells(row: CaseSummary, now: datetime) -> tuple[Text, ...]:
         """One row's cells; overdue is written out, not only coloured."""
-        due = due_text(row.next_due, now, row.overdue, short=True) if row.next_due else (
-            "steps done" if row.open_steps == 0 else "no deadline"
+        due = (
+            due_text(row.next_due, now, row.overdue, short=True)
+            if row.next_due
+            else ("steps done" if row.open_steps == 0 else "no deadline")
         )
         due_cell = Text(clip(due, 13), style="bold reverse" if row.overdue else "")
         risk_style = "bold" if row.risk in (Risk.IMMEDIATE, Risk.HIGH) else ""

@@ -108,7 +108,9 @@ class TextPrompt(Dialog[str]):
     def fields(self) -> ComposeResult:
         yield Label(self.prompt)
         if self.multiline:
-            yield TextArea(self.initial, compact=True, id="text", soft_wrap=True, tab_behavior="focus")
+            yield TextArea(
+                self.initial, compact=True, id="text", soft_wrap=True, tab_behavior="focus"
+            )
         else:
             yield Input(self.initial, compact=True, id="text")
         yield Label("Ctrl+S saves, Escape cancels.", classes="hint")

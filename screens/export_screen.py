@@ -88,7 +88,9 @@ class ExportScreen(Screen[None]):
 
     def request(self) -> ExportRequest | str:
         """The export asked for, or why it cannot run yet."""
-        ids = tuple(c.strip() for c in self.query_one("#cases", Input).value.split(",") if c.strip())
+        ids = tuple(
+            c.strip() for c in self.query_one("#cases", Input).value.split(",") if c.strip()
+        )
         if not ids:
             return "Name at least one case."
         known = set(cast("DslApp", self.app).casebook.case_ids())
@@ -146,12 +148,22 @@ class ExportScreen(Screen[None]):
         message = self.query_one("#message", Static)
         if event.state is WorkerState.SUCCESS:
             result, passphrase = event.worker.result
-            text = f"Written: {result.path} ({len(result.case_ids)} case(s)). " \
-                   f"Receipt code: {result.receipt_code}."
+            text = (
+                f"Written: {result.path} ({len(result.case_ids)} case(s)). "
+                f"Receipt code: {result.receipt_code}."
+            )
             if passphrase:
-                text += f"\n\nOne-time passphrase (shown only now; send it separately):\n{passphrase}"
+                text += (
+                    f"\n\nOne-time passphrase (shown only now; send it separately):\n{passphrase}"
+                )
             message.update(text)
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
-            message.update("\u26a0 " + (error.message if isinstance(error, DslError) else
-                           f"The export failed ({type(error).__name__}); nothing was written."))
+            message.update(
+                "\u26a0 "
+                + (
+                    error.message
+                    if isinstance(error, DslError)
+                    else f"The export failed ({type(error).__name__}); nothing was written."
+                )
+            )

@@ -1,4 +1,4 @@
-"""How the screens write times, risks, deadlines and step states: words and symbols, not colour alone."""
+"""How the screens write times, risks, deadlines and step states: words and symbols, not colour."""
 
 from __future__ import annotations
 

@@ -109,8 +109,10 @@ class UnlockScreen(Screen[None]):
                 self._ready()
             self._say(text)
             return
-        message = error.message if isinstance(error, DslError) else (
-            f"The vault could not be opened ({type(error).__name__}); it was not changed."
+        message = (
+            error.message
+            if isinstance(error, DslError)
+            else (f"The vault could not be opened ({type(error).__name__}); it was not changed.")
         )
         self._say(message)
         field.disabled = False
@@ -153,7 +155,12 @@ class CreateVaultScreen(Screen[None]):
                 yield Input("DSL", placeholder="role (DSL, deputy DSL)", compact=True, id="role")
                 yield Input(password=True, placeholder="passphrase (a few unrelated words)",
                             compact=True, id="passphrase")  # fmt: skip
-                yield Input(password=True, placeholder="the same passphrase again", compact=True, id="repeat")
+                yield Input(
+                    password=True,
+                    placeholder="the same passphrase again",
+                    compact=True,
+                    id="repeat",
+                )
                 yield Static("", id="quality", markup=False)
                 yield LoadingIndicator(id="busy")
                 yield Static("", id="message", markup=False)
@@ -222,8 +229,10 @@ class CreateVaultScreen(Screen[None]):
             self.dsl_app.unlocked(event.worker.result)
             return
         error = event.worker.error
-        message = error.message if isinstance(error, DslError) else (
-            f"The vault could not be created ({type(error).__name__}); nothing was written."
+        message = (
+            error.message
+            if isinstance(error, DslError)
+            else (f"The vault could not be created ({type(error).__name__}); nothing was written.")
         )
         self.query_one("#message", Static).update(f"\u26a0 {message}")
         for field in self.query(Input):

@@ -1,7 +1,8 @@
 """The read-only case-file viewer for senior managers (``dsl-tui open FILE``).
 
 It shows a case file already decrypted and checked in memory; it cannot change anything and
-writes nothing. All text is shown as plain text (never parsed as markup), whatever it holds.
+writes nothing. All text is shown as plain text (never parsed as markup), whatever it holds,
+with control characters (terminal escape sequences) shown as visible pictures, never sent raw.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
+from dsl_tui.export.terminal import safe_text
 
 
 class CaseFileViewer(App[None]):
@@ -40,11 +42,13 @@ class CaseFileViewer(App[None]):
     def compose(self) -> ComposeResult:
         """Header, file details, the case list and the case text."""
         yield Header()
-        yield Static(Text("\n".join(header_lines(self.document))), id="file-info")
+        yield Static(Text(safe_text("\n".join(header_lines(self.document)))), id="file-info")
         with Horizontal():
             yield ListView(
                 *(
-                    ListItem(Label(Text(f"{c.get('id', '')}\n{c.get('category_title', '')}")))
+                    ListItem(
+                        Label(Text(safe_text(f"{c.get('id', '')}\n{c.get('category_title', '')}")))
+                    )
                     for c in self._cases
                 ),
                 id="cases",
@@ -68,7 +72,7 @@ class CaseFileViewer(App[None]):
             return
         case = self._cases[max(0, min(index, len(self._cases) - 1))]
         lines = case_lines(case, self.document.get("clauses", {}))
-        self.query_one("#case-text", Static).update(Text("\n".join(lines)))
+        self.query_one("#case-text", Static).update(Text(safe_text("\n".join(lines))))
 
 
 def run_viewer(case_file: Any) -> None:

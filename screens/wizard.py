@@ -37,6 +37,7 @@ class ConcernWizard(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "next", "Next", id="wizard.next", priority=True),
+        Binding("enter", "create", "Create case", id="wizard.create"),
         Binding("ctrl+a", "add_person", "Add person", id="wizard.add_person", priority=True),
         Binding("y", "answer('yes')", "Yes", id="wizard.yes"),
         Binding("n", "answer('no')", "No", id="wizard.no"),
@@ -108,6 +109,8 @@ class ConcernWizard(Screen[None]):
             return self.phase == "question" and q is not None and q.kind == "yes_no"
         if action == "back":
             return self.phase in ("question", "result")
+        if action == "create":
+            return self.phase == "result"
         return True
 
     def _report_data(self) -> dict[str, Any]:
@@ -236,7 +239,9 @@ class ConcernWizard(Screen[None]):
         text.append(f"{result.category_title} ({result.clause})\n", style="bold")
         text.append(f"Risk: {risk_label(result.risk).upper()}\n")
         for route in result.call_now:
-            text.append(f"\u260e CALL NOW: {route.name} \u2014 {route.contact}\n", style="bold reverse")
+            text.append(
+                f"\u260e CALL NOW: {route.name} \u2014 {route.contact}\n", style="bold reverse"
+            )
         for warning in result.warnings:
             text.append(f"\u26a0 {warning}\n", style="bold")
         for reason in result.reasons:
@@ -247,7 +252,7 @@ class ConcernWizard(Screen[None]):
             at = f", by {when(now + step.due_after)}" if step.due_after else ""
             text.append(f"{number:>2}. {step.title}\n")
             text.append(f"    {step.actor}; {due}{at}; policy {step.clause}\n")
-        text.append("\nCtrl+S creates the case. B goes back to change an answer.", style="italic")
+        text.append("\nEnter (or Ctrl+S) creates the case. B goes back to change an answer.", style="italic")
         self.query_one("#r-text", Static).update(text)
         self._show("result")
 
@@ -268,6 +273,11 @@ class ConcernWizard(Screen[None]):
         self.dismiss()
         app.open_case(case.id)
 
+    def action_create(self) -> None:
+        """Create the case from the result page."""
+        if self.phase == "result":
+            self._create()
+
     def action_leave(self) -> None:
         """Leave the wizard; the draft is kept for next time."""
         self._save_draft()
@@ -284,4 +294,6 @@ class ConcernWizard(Screen[None]):
                 self.casebook.discard_draft(DRAFT_KEY)
                 self.dismiss()
 
-        self.app.push_screen(ConfirmDialog("Discard this concern? Nothing typed will be kept."), done)
+        self.app.push_screen(
+            ConfirmDialog("Discard this concern? Nothing typed will be kept."), done
+        )

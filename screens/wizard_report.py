@@ -53,7 +53,8 @@ class PersonRow(Horizontal):
             [(r.value, r.value) for r in PersonRole],
             value=self.data.get("role", PersonRole.PUPIL.value),
             allow_blank=False,
-            compact=True, id=f"person-{self.number}-role",
+            compact=True,
+            id=f"person-{self.number}-role",
         )
         yield Input(self.data.get("year", ""), placeholder="year", classes="year",
                     compact=True, id=f"person-{self.number}-year")  # fmt: skip
@@ -81,13 +82,21 @@ class ReportForm(VerticalScroll):
         keys = [key for _, key in self.schools]
         school = data.get("school") if data.get("school") in keys else Select.NULL
         yield Label("School")
-        yield Select(self.schools, value=school, prompt="Choose the school", compact=True, id="school")
+        yield Select(
+            self.schools, value=school, prompt="Choose the school", compact=True, id="school"
+        )
         yield Label("Who reported it (name and role)")
         yield Input(data.get("reporter", ""), compact=True, id="reporter")
         yield Label("When it happened (YYYY-MM-DD HH:MM, optional)")
         yield Input(data.get("occurred", ""), compact=True, id="occurred")
         yield Label("What happened (facts: who, what, where, when)")
-        yield TextArea(data.get("summary", ""), compact=True, id="summary", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(
+            data.get("summary", ""),
+            compact=True,
+            id="summary",
+            soft_wrap=True,
+            tab_behavior="focus",
+        )
         yield Label("The child's own words (as said, unchanged)")
         yield TextArea(data.get("child_words", ""), compact=True, id="child_words", soft_wrap=True,
                        tab_behavior="focus")  # fmt: skip
@@ -97,7 +106,9 @@ class ReportForm(VerticalScroll):
             yield PersonRow(number, person)
         yield Label("Where online: platform and handle, address or phone (optional)", id="where")
         with Horizontal(id="account"):
-            yield Input(data.get("platform", ""), placeholder="platform", compact=True, id="platform")
+            yield Input(
+                data.get("platform", ""), placeholder="platform", compact=True, id="platform"
+            )
             yield Input(data.get("handle", ""), placeholder="handle / address / phone",
                         compact=True, id="handle")  # fmt: skip
 
@@ -136,7 +147,9 @@ def report_from(data: dict[str, Any]) -> ConcernReport | str:
     except ValueError as err:
         return str(err)
     people = tuple(
-        NewPerson(PersonRole(p.get("role") or "pupil"), p["name"].strip(), p.get("year", "").strip())
+        NewPerson(
+            PersonRole(p.get("role") or "pupil"), p["name"].strip(), p.get("year", "").strip()
+        )
         for p in data.get("people", [])
         if str(p.get("name", "")).strip()
     )

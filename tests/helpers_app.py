@@ -101,3 +101,50 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 def notices(app: Any) -> list[str]:
     """The messages of every notification shown so far."""
     return [n.message for n in app._notifications]
+
+
+#: Fixed fictional cases for snapshots: (school, summary, pupil, year, answers, hours before T0).
+SNAPSHOT_CASES: tuple[tuple[str, str, str, str, dict[str, str], float], ...] = (
+    ("sra", "Threatening Instagram messages from two Year 9 pupils", "Marigold Thistlewood", "Y8",
+     {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
+      "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
+      "still_online": "yes"}, 50),
+    ("kha", "An adult on Roblox asked a pupil for photos", "Kofi Ashdown", "Y7",
+     {"immediate_danger": "no", "about": "child_online", "child_harm": "grooming",
+      "contact_offline": "no"}, 3),
+    ("fla", "Parent posted an inflammatory comment about a teacher", "Unknown", "",
+     {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
+      "content_author": "parent", "content_threatening": "no"}, 30),
+    ("bwp", "Staff member posted a lewd joke on a public profile", "Unknown", "",
+     {"immediate_danger": "no", "about": "staff_conduct", "breach_kind": "lewd",
+      "involves_children": "no", "breach_unlawful": "no"}, 200),
+    ("sra", "Image shared in a Year 10 group chat", "Isla Penrose", "Y10",
+     {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_coercion": "no",
+      "nudes_concerning_acts": "no", "nudes_under_13": "no", "nudes_immediate_risk": "no",
+      "nudes_online": "no"}, 1),
+)  # fmt: skip
+
+
+def snapshot_casebook() -> Casebook:
+    """A casebook of a few fixed fictional cases, some worked on, on the fixed clock."""
+    from dsl_tui.model import ConcernReport, NewAccount, NewPerson, PersonRole
+
+    clock = FixedClock()
+    book = Casebook.in_memory(user=USER, clock=clock)
+    for school, summary, pupil, year, answers, hours in SNAPSHOT_CASES:
+        role = PersonRole.PUPIL if year else PersonRole.OTHER
+        report = ConcernReport(
+            school=school, reporter="Form tutor", summary=summary,
+            reported_at=T0 - timedelta(hours=hours),
+            child_words="I just want it to stop." if year else "",
+            people=(NewPerson(role, pupil, year),),
+            accounts=(NewAccount("Instagram", handle="@nightowl_77"),),
+        )  # fmt: skip
+        case = book.log_concern(report, answers)
+        first = case.steps[0]
+        if not first.needs:
+            book.complete_step(case.id, first.id, "Done the same day.")
+        else:
+            book.set_aside_step(case.id, first.id, "Handled under the first step of a linked case.")
+        book.add_note(case.id, "Spoke with the reporter; facts recorded as told.")
+    return book

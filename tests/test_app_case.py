@@ -153,3 +153,24 @@ async def test_a_refusal_from_the_casebook_is_a_notice_not_a_crash() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
         assert any("already at risk level" in n for n in notices(app))
         assert app.is_running
+
+
+async def test_an_unexpected_error_is_a_clear_notice_without_its_text() -> None:
+    book, case_id = one_case()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Marigold Thistlewood secret detail")
+
+    book.add_note = broken  # type: ignore[method-assign]
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "A note that cannot be saved")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        shown = " ".join(notices(app))
+        assert "Something unexpected went wrong (RuntimeError)" in shown
+        assert "Marigold" not in shown and "secret" not in shown
+        assert app.is_running and not app.is_locked

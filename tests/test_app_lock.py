@@ -33,7 +33,9 @@ def message(app: DslApp) -> str:
     return str(app.screen.query_one("#message", Static).render())
 
 
-async def test_first_run_creates_the_vault_after_refusing_weak_and_mismatched(tmp_path: Path) -> None:
+async def test_first_run_creates_the_vault_after_refusing_weak_and_mismatched(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "vault.dsl"
     app = DslApp(vault_path=path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,6 +1,6 @@
 """Snapshots of what the DSL sees, at 80x24 and 120x40: dashboard, wizard result, case, unlock.
 
-Deterministic: fictional demo data made on a fixed clock, times shown in UTC, the machine's
+Deterministic: a few fixed fictional cases made on a fixed clock, times shown in UTC, the machine's
 zone set to UTC for "due today", no cursor blink. Update with ``pytest --snapshot-update``.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_app import MemorySession, memory_casebook, type_text
+from helpers_app import MemorySession, memory_casebook, snapshot_casebook, type_text
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -39,8 +39,9 @@ def _fixed_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         time.tzset()
 
 
-def app_with(cases: int) -> DslApp:
-    book = memory_casebook(cases)
+def app_with(cases: bool) -> DslApp:
+    """The app on the fixed snapshot cases (or on an empty casebook)."""
+    book = snapshot_casebook() if cases else memory_casebook()
     return DslApp(casebook=book, session=MemorySession(book))
 
 
@@ -54,7 +55,7 @@ async def no_blink(pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_dashboard(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(app_with(25), terminal_size=size, run_before=no_blink)
+    assert snap_compare(app_with(True), terminal_size=size, run_before=no_blink)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -66,7 +67,7 @@ def test_case_view(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.press("o")  # the checklist
         await no_blink(pilot)
 
-    assert snap_compare(app_with(25), terminal_size=size, run_before=open_first)
+    assert snap_compare(app_with(True), terminal_size=size, run_before=open_first)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -92,7 +93,7 @@ def test_wizard_result(snap_compare: Any, size: tuple[int, int]) -> None:
             await pilot.pause()
         await no_blink(pilot)
 
-    assert snap_compare(app_with(0), terminal_size=size, run_before=triage)
+    assert snap_compare(app_with(False), terminal_size=size, run_before=triage)
 
 
 @pytest.mark.parametrize("size", SIZES)

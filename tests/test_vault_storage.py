@@ -298,3 +298,13 @@ def test_direct_commit_is_durable_and_seen_by_cached_searches(vault_path: Path) 
         expected = _dump(vault.db)
     with Vault.open(vault_path, PASSPHRASE) as again:
         assert _dump(again.db) == expected
+
+
+def test_a_vault_file_cut_behind_our_back_is_not_written(vault_path: Path) -> None:
+    vault = make_vault(vault_path, docs=3)
+    raw = vault_path.read_bytes()
+    vault_path.write_bytes(raw[:-10])
+    with pytest.raises(StorageError, match="another program"):
+        vault.db.table("notes").insert({"text": "refused"})
+    assert vault_path.read_bytes() == raw[:-10]
+    vault.close()

@@ -254,6 +254,8 @@ class CaseIndex:
     def __init__(self) -> None:
         self.records: dict[str, CaseRecord] = {}
         self.links: dict[LinkKey, set[str]] = defaultdict(set)
+        #: Links are built when first needed (or by ``warm``), keeping the unlock quick.
+        self.links_built = False
         self.sequences: dict[tuple[str, int], int] = defaultdict(int)
 
     @classmethod
@@ -291,7 +293,6 @@ class CaseIndex:
         for record in records.values():
             index.note_sequence(record.case_id)
             record.refresh_row()
-            index._relink(record)
         for doc in tables.get("deleted", {}).values():
             index.note_sequence(doc.get("case_id", ""))
         return index
@@ -326,15 +327,32 @@ class CaseIndex:
         record.add_text(table, doc)
 
     def warm(self) -> None:
-        """Build every case's search text now (e.g. in a worker just after unlocking)."""
-        for record in self.records.values():
+        """Build every case's search text and the link index now (e.g. in a worker just
+        after unlocking), so the first search and the first linked cases are quick."""
+        self._build_links()
+        for record in list(self.records.values()):
             _ = record.text
+
+    def _build_links(self) -> None:
+        if self.links_built:
+            return
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for record in list(self.records.values()):
+                self._relink(record, force=True)
+        finally:
+            if paused:
+                gc.enable()
+        self.links_built = True
 
     def relink(self, record: CaseRecord) -> None:
         """Recompute a record's link keys (after a person or account was added)."""
         self._relink(record)
 
-    def _relink(self, record: CaseRecord) -> None:
+    def _relink(self, record: CaseRecord, force: bool = False) -> None:
+        if not (self.links_built or force):
+            return
         for key in record.keys:
             self.links[key].discard(record.case_id)
         record.keys = case_keys(record.parts["people"], record.parts["accounts"])
@@ -351,6 +369,7 @@ class CaseIndex:
 
     def linked(self, case_id: str) -> list[tuple[str, list[LinkKey]]]:
         """Other cases sharing a link key with this one, with the keys they share."""
+        self._build_links()
         record = self.records.get(case_id)
         if record is None:
             return []

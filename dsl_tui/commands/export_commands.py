@@ -29,6 +29,7 @@ from dsl_tui.export import (
 )
 from dsl_tui.export.importer import CaseFile
 from dsl_tui.export.package import needs_passphrase, peek
+from dsl_tui.export.terminal import safe_line as _s
 
 #: Shortest passphrase accepted for a case file (a generated one is 29 characters).
 MIN_FILE_PASSPHRASE = 12
@@ -79,17 +80,19 @@ def _export(args: argparse.Namespace) -> int:
     with unlocked(args) as casebook:
         if args.list:
             rows = sorted(casebook.summaries(status="all"), key=lambda r: r.id)
-            return print_lines(f"{r.id}\t{r.school}\t{r.category_title}\t{r.status}" for r in rows)
+            return print_lines(
+                f"{_s(r.id)}\t{_s(r.school)}\t{_s(r.category_title)}\t{_s(r.status)}" for r in rows
+            )
         if args.transfers:
             return print_lines(
-                f"{t.case_id}\t{t.to_school}\t{t.sent_at:%Y-%m-%d}\t{t.receipt_code}\t"
+                f"{_s(t.case_id)}\t{_s(t.to_school)}\t{t.sent_at:%Y-%m-%d}\t{_s(t.receipt_code)}\t"
                 + ("acknowledged" if t.acknowledged_at else "awaiting acknowledgement")
                 for t in transfers(casebook, awaiting_only=not args.all)
             )
         if args.acknowledge:
             case_id, code = args.acknowledge
             done = acknowledge(casebook, case_id, code)
-            print(f"Transfer of {done.case_id} to {done.to_school} acknowledged.")
+            print(f"Transfer of {_s(done.case_id)} to {_s(done.to_school)} acknowledged.")
             return 0
         return _write_case_file(args, casebook)
 
@@ -126,14 +129,16 @@ def _write_case_file(args: argparse.Namespace, casebook: Any) -> int:
         include_evidence=not args.no_evidence,
         transfer_to=args.transfer_to or "",
     )
-    print(f"Wrote {result.path}: {len(result.case_ids)} case(s), {result.size} bytes, encrypted.")
+    print(
+        f"Wrote {_s(result.path)}: {len(result.case_ids)} case(s), {result.size} bytes, encrypted."
+    )
     if result.evidence_left_out:
         print(f"{result.evidence_left_out} evidence file(s) left out (redacted or --no-evidence).")
     if args.generate_passphrase:
         print(f"Passphrase (shown once, send it separately from the file): {secret}")
     if result.transfer_to:
         print(
-            f"Transfer to {result.transfer_to}: the receiving school will read back the "
+            f"Transfer to {_s(result.transfer_to)}: the receiving school will read back the "
             f"receipt code {result.receipt_code}."
         )
     return 0
@@ -155,8 +160,8 @@ def summary_lines(case_file: CaseFile) -> list[str]:
     lines = [
         f"Case file verified: decrypted ({case_file.encrypted_with}), manifest and "
         f"{len(case_file.evidence) + 2} files match, schema version {doc['schema_version']}.",
-        f"Exported {doc['exported_at']} ({doc['purpose']}"
-        + (f", transfer to {doc['transfer_to']}" if doc.get("transfer_to") else "")
+        f"Exported {_s(doc['exported_at'])} ({_s(doc['purpose'])}"
+        + (f", transfer to {_s(doc['transfer_to'])}" if doc.get("transfer_to") else "")
         + ").",
         f"Receipt code: {case_file.receipt_code}",
     ]
@@ -164,7 +169,8 @@ def summary_lines(case_file: CaseFile) -> list[str]:
         lines.append("Names are redacted to initials.")
     for case, chronology in case_file.cases:
         lines.append(
-            f"{case.id}\t{case.school}\t{case.category_title}\trisk {case.risk}\t{case.status}"
+            f"{_s(case.id)}\t{_s(case.school)}\t{_s(case.category_title)}\trisk {_s(case.risk)}"
+            f"\t{_s(case.status)}"
             f"\t{len(case.steps)} steps, {len(case.notes)} notes, {len(chronology)} events"
         )
     return lines
@@ -194,8 +200,8 @@ def _import(args: argparse.Namespace) -> int:
             passphrase = _file_passphrase(args, confirm=False)
         result = import_case_file(casebook, path, identity=identity, passphrase=passphrase)
     print(
-        f"Imported {len(result.case_ids)} case(s) from {result.from_school}: "
-        f"{', '.join(result.case_ids)}."
+        f"Imported {len(result.case_ids)} case(s) from {_s(result.from_school)}: "
+        f"{_s(', '.join(result.case_ids))}."
     )
     print(f"Receipt code: {result.receipt_code} (give it to the sending school's DSL).")
     return 0
@@ -206,7 +212,7 @@ def _keygen(args: argparse.Namespace) -> int:
     public = keygen(Path(args.out))
     print(public)
     print(
-        f"Secret key written to {args.out}; keep it private. Give the line above to the DSL.",
+        f"Secret key written to {_s(args.out)}; keep it private. Give the line above to the DSL.",
         file=sys.stderr,
     )
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
+from dsl_tui.export.terminal import safe_line
 from dsl_tui.report import casebook_report, text_lines, write_csv
 
 
@@ -22,7 +23,7 @@ def _report(args: argparse.Namespace) -> int:
     print("\n".join(text_lines(report)))
     if args.csv:
         write_csv(report, Path(args.csv))
-        print(f"\nCSV written to {args.csv}.")
+        print(f"\nCSV written to {safe_line(args.csv)}.")
     return 0
 
 

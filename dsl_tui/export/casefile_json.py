@@ -135,7 +135,10 @@ def _decode(value: Any, hint: Any, where: str) -> Any:
             raise _bad(where, "expected an ISO 8601 date and time") from None
         if parsed.tzinfo is None:
             raise _bad(where, "a time without a timezone")
-        return parsed.astimezone(timezone.utc)
+        try:
+            return parsed.astimezone(timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00+14:00 falls before year 1 in UTC
+            raise _bad(where, "a date and time out of range") from None
     if hint is date:
         if not isinstance(value, str) or len(value) > 10:
             raise _bad(where, "expected a date")
@@ -258,7 +261,8 @@ def loads(data: bytes) -> dict[str, Any]:
     """Parse JSON bytes into a document (not yet validated). Raises SchemaError on bad JSON."""
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # ValueError covers JSONDecodeError, bad UTF-8 and integers beyond Python's digit limit.
         raise _bad("case-file.json", "not valid UTF-8 JSON") from None
     if not isinstance(document, dict):
         raise _bad("document", "expected an object")

@@ -36,6 +36,8 @@ def storage_error(err: OSError, doing: str = "save") -> StorageError:
         why = "permission was denied"
     elif code == errno.ENOENT:
         why = "the vault folder has gone"
+    elif code == errno.ESTALE:
+        why = "another program changed the vault file (reopen it and run dsl-tui verify)"
     else:
         why = f"the disk reported an error ({err.strerror or type(err).__name__})"
     return StorageError(f"Could not {doing} because {why}; the vault on disk is unchanged.")
@@ -146,8 +148,12 @@ def append_at(path: Path, offset: int, data: bytes) -> None:
     """
     fd = os.open(path, os.O_RDWR | _BINARY)
     try:
+        size = os.fstat(fd).st_size
+        if size < offset:
+            # Someone cut the file behind our back: never paper over it with zeros.
+            raise OSError(errno.ESTALE, "the vault file shrank since it was opened")
         try:
-            if os.fstat(fd).st_size != offset:
+            if size != offset:
                 os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
             write_all(fd, data)
