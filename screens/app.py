@@ -93,7 +93,7 @@ class DslApp(App[int]):
             self.show_door()
         if self.demo_passphrase:
             self.notify(f"Fictional demo cases. Passphrase: {self.demo_passphrase}",
-                        title="Demo vault", timeout=30, markup=False)  # fmt: skip
+                        title="Demo vault", timeout=12, markup=False)  # fmt: skip
 
     def show_door(self) -> None:
         """Show the unlock screen, or the create screen when there is no vault yet."""

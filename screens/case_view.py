@@ -40,13 +40,19 @@ class CaseScreen(Screen[None]):
     """A case and everything done on it."""
 
     BINDINGS = [
-        Binding("o", "complete_step", "Step done", id="case.complete_step"),
+        Binding(
+            "o",
+            "complete_step",
+            "Done",
+            id="case.complete_step",
+            tooltip="Mark the selected step done",
+        ),
         Binding("s", "set_aside_step", "Set aside", id="case.set_aside_step"),
         Binding("n", "add_note", "Note", id="case.add_note"),
         Binding("v", "add_evidence", "Evidence", id="case.add_evidence", show=False),
         Binding("d", "record_decision", "Decision", id="case.decision"),
         Binding("r", "change_risk", "Risk", id="case.risk"),
-        Binding("x", "close_case", "Close case", id="case.close"),
+        Binding("x", "close_case", "Close", id="case.close", tooltip="Close the case"),
         Binding("e", "export", "Export", id="case.export", show=False),
         Binding("escape", "back", "Back", id="case.back"),
     ]

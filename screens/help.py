@@ -44,7 +44,7 @@ def key_lines() -> Text:
                 continue
             keys = ", ".join(k.strip() for k in binding.key.split(","))
             keys = keys.replace("slash", "/").replace("escape", "Esc")
-            text.append(f"  {keys:<14} {binding.description}\n")
+            text.append(f"  {keys:<14} {binding.tooltip or binding.description}\n")
         text.append("\n")
     text.append("In the wizard, number keys 1-9 pick a choice; arrows and Enter work too.\n")
     return text

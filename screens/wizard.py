@@ -252,7 +252,9 @@ class ConcernWizard(Screen[None]):
             at = f", by {when(now + step.due_after)}" if step.due_after else ""
             text.append(f"{number:>2}. {step.title}\n")
             text.append(f"    {step.actor}; {due}{at}; policy {step.clause}\n")
-        text.append("\nEnter (or Ctrl+S) creates the case. B goes back to change an answer.", style="italic")
+        text.append(
+            "\nEnter (or Ctrl+S) creates the case. B goes back to change an answer.", style="italic"
+        )
         self.query_one("#r-text", Static).update(text)
         self._show("result")
 

@@ -105,11 +105,13 @@ def hostile_document(**changes: Any) -> dict[str, Any]:
     return document
 
 
-def case_zip(document: dict[str, Any], evidence: dict[str, bytes] | None = None) -> bytes:
+def case_zip(
+    document: Any, evidence: dict[str, bytes] | None = None, html: str | None = None
+) -> bytes:
     """The zip payload of a case file holding ``document`` (with a true manifest)."""
     files = {
         "case-file.json": casefile_json.dumps(document),
-        "case-file.html": render_html(document).encode("utf-8"),
+        "case-file.html": (render_html(document) if html is None else html).encode("utf-8"),
         **(evidence or {}),
     }
     return package.build_zip(files, sample_case().reported_at)

@@ -92,7 +92,13 @@ async def test_help_lists_keys_and_policy_text() -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = str(app.screen.query_one("#keys", Static).render())
-        for words in ("ctrl+l", "Lock", "Log concern", "Step done", "Close case"):
+        for words in (
+            "ctrl+l",
+            "Lock the vault",
+            "Log concern",
+            "selected step done",
+            "Close the case",
+        ):
             assert words in keys
         policy = str(app.screen.query_one("#policy", Static).render())
         assert book.playbook.clause_text("9.3")[:40] in " ".join(policy.split()) or " ".join(

@@ -73,7 +73,9 @@ async def answer_all(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
     return asked
 
 
-async def log(answers: dict[str, str], summary: str) -> tuple[DslApp, Any, list[str], str]:
+async def log(
+    answers: dict[str, str], summary: str, create_key: str = "ctrl+s"
+) -> tuple[DslApp, Any, list[str], str]:
     """Run the whole wizard on a fresh in-memory casebook; returns app state to check."""
     book = memory_casebook()
     app = DslApp(casebook=book, session=MemorySession(book))
@@ -87,7 +89,7 @@ async def log(answers: dict[str, str], summary: str) -> tuple[DslApp, Any, list[
         asked = await answer_all(pilot, answers)
         assert wizard(app).phase == "result"
         result_text = str(app.screen.query_one("#r-text").render())
-        await pilot.press("ctrl+s")
+        await pilot.press(create_key)
         await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
     return app, book, asked, result_text
 
@@ -108,7 +110,7 @@ async def test_bullying_with_threatening_instagram_messages() -> None:
 
 
 async def test_grooming_by_an_adult_goes_to_police_and_ceop() -> None:
-    app, book, _, result = await log(GROOMING, "An adult asked for photos")
+    app, book, _, result = await log(GROOMING, "An adult asked for photos", "enter")
     case = book.case(book.case_ids()[0])
     expected = book.playbook.triage(GROOMING)
     assert case.risk is expected.risk and case.risk in (Risk.IMMEDIATE, Risk.HIGH)

@@ -45,12 +45,15 @@ def test_canary_never_reaches_any_file(vault_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 def test_files_are_private(tmp_path: Path, state_dir: Path) -> None:  # noqa: F811
-    os.umask(0o022)
-    path = tmp_path / "new" / "vault.dsl"
-    vault = make_vault(path, docs=2)
-    vault.put_blob(b"evidence")
-    vault.backup()
-    vault.close()
+    old_umask = os.umask(0o022)  # a common default that would leave files world-readable
+    try:
+        path = tmp_path / "new" / "vault.dsl"
+        vault = make_vault(path, docs=2)
+        vault.put_blob(b"evidence")
+        vault.backup()
+        vault.close()
+    finally:
+        os.umask(old_umask)
     assert (path.parent.stat().st_mode & 0o777) == 0o700
     files = [p for p in path.parent.rglob("*")]
     assert len([p for p in files if p.is_file()]) >= 4
@@ -205,3 +208,39 @@ def test_delete_blob(vault_path: Path) -> None:
             vault.get_blob(blob_id)
         vault.delete_blob(blob_id)
         assert vault.verify() == []
+
+
+def test_replace_retries_briefly_when_windows_holds_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsl_tui.vault import atomic
+
+    real = os.replace
+    calls: list[int] = []
+
+    def busy_twice(src: object, dst: object) -> None:
+        calls.append(1)
+        if len(calls) <= 2:
+            err = PermissionError(13, "being used by another process")
+            err.winerror = 32  # type: ignore[attr-defined]
+            raise err
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(atomic.time, "sleep", lambda s: None)
+    monkeypatch.setattr(os, "replace", busy_twice)
+    target = tmp_path / "file.bin"
+    atomic.write_atomic(target, [b"new"])
+    assert target.read_bytes() == b"new" and len(calls) == 3
+
+    def always_busy(src: object, dst: object) -> None:
+        err = PermissionError(13, "access denied")
+        err.winerror = 5  # type: ignore[attr-defined]
+        raise err
+
+    monkeypatch.setattr(os, "replace", always_busy)
+    from dsl_tui.errors import StorageError
+
+    with pytest.raises(StorageError):
+        atomic.write_atomic(target, [b"newer"])
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]

@@ -45,18 +45,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_problems(vault: Vault) -> list[str]:
+    """The audit chain's problems, if the audit module is installed (it is another layer's)."""
+    try:
+        from dsl_tui.audit import verify_chain
+    except ImportError:
+        return []
+    return list(verify_chain(vault.db))
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Decrypt and authenticate everything, then check the audit chain if there is one."""
     with _open(args) as vault:
         if vault.rollback_warning:
             print(f"dsl-tui: warning: {vault.rollback_warning}", file=sys.stderr)
         problems = vault.verify()
-        try:
-            from dsl_tui.audit import verify_chain
-        except ImportError:
-            verify_chain = None
-        if verify_chain is not None:
-            problems.extend(verify_chain(vault.db))
+        problems.extend(_audit_problems(vault))
         generation = vault.generation
     for problem in problems:
         print(f"dsl-tui: {problem}", file=sys.stderr)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import lzma
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -133,7 +135,16 @@ def read_zip(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes
                                 "The case file is compressed suspiciously well (a zip bomb?)."
                             )
                         chunks.append(chunk)
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+            except (
+                zipfile.BadZipFile,
+                EOFError,
+                OSError,
+                ValueError,
+                NotImplementedError,
+                RuntimeError,
+                zlib.error,
+                lzma.LZMAError,
+            ):  # every way a damaged deflate/bzip2/lzma stream can fail
                 raise VaultTampered(
                     "A file inside the case file is damaged; do not trust it."
                 ) from None

@@ -44,7 +44,8 @@ def remember(
 ) -> None:
     """Record the slot that opened the vault and the generation seen (the highest, unless reset)."""
     data = _load()
-    entry = data.get(vault_id) if isinstance(data.get(vault_id), dict) else {}
+    found = data.get(vault_id)
+    entry: dict[str, Any] = found if isinstance(found, dict) else {}
     if slot_id is not None:
         entry["last_slot"] = slot_id
     if generation is not None:

@@ -243,18 +243,20 @@ class JournalTable(Table):
         lock = self._vault_storage.lock
         table = self._read_table()  # never mutated: saves replace changed tables (copy on write)
         with lock:  # TinyDB's LRU cache is not thread-safe
-            cached = self._query_cache.get(cond)
+            cached: Any = self._query_cache.get(cond)
         # A hit counts only if it was found in this very table object: any save through any path
         # (also ``VaultStorage.commit`` directly) makes a new one.
-        if cached is not None and cached[0] is table:  # type: ignore[index]
-            hits = cached[1]  # type: ignore[index]
+        hits: list[tuple[str, Any]]
+        if cached is not None and cached[0] is table:
+            hits = cached[1]
         else:
             hits = [(k, doc) for k, doc in table.items() if cond(doc)]
             is_cacheable: Callable[[], bool] = getattr(cond, "is_cacheable", lambda: True)
             if is_cacheable():
+                entry: Any = (table, hits)
                 with lock:
-                    self._query_cache[cond] = (table, hits)  # type: ignore[assignment]
-        return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]  # type: ignore[misc]
+                    self._query_cache[cond] = entry
+        return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]
 
     def _matching_ids(self, cond: QueryLike) -> list[int]:
         return [int(k) for k, doc in self._read_table().items() if cond(doc)]
