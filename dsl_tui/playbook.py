@@ -262,10 +262,28 @@ def load_playbook(path: Path | None = None) -> Playbook:
     return parse_playbook(raw, source=str(path), text=text, sections=load_sections(sections_path))
 
 
+#: A playbook or policy text larger than this is refused unread (the shipped one is ~60 KiB).
+MAX_PLAYBOOK_BYTES = 4 * 1024 * 1024
+
+
 def _read(path: Path, what: str) -> str:
-    """A file's text, or ``PlaybookInvalid`` saying it could not be read."""
+    """A file's text, or ``PlaybookInvalid`` saying it could not be read.
+
+    Only regular files of bounded size are read, so a path such as ``/dev/zero`` or a FIFO can
+    neither exhaust memory nor hang the app.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        if not path.is_file():
+            if not path.exists():
+                raise FileNotFoundError(path)
+            raise PlaybookInvalid(f"The {what} file {path} is not a regular file.")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PLAYBOOK_BYTES + 1)
+        if len(raw) > MAX_PLAYBOOK_BYTES:
+            raise PlaybookInvalid(
+                f"The {what} file {path} is larger than {MAX_PLAYBOOK_BYTES // (1024 * 1024)} MiB."
+            )
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise PlaybookInvalid(f"The {what} file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as err:
@@ -279,3 +297,5 @@ def _parse_toml(text: str, path: Path, what: str) -> dict[str, object]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PlaybookInvalid(f"The {what} file {path} is not valid TOML: {err}.") from None
+    except RecursionError:
+        raise PlaybookInvalid(f"The {what} file {path} is nested too deeply to read.") from None

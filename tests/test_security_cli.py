@@ -26,9 +26,10 @@ from helpers_security import (
     without_evidence,
 )
 
-from dsl_tui.vault.loader import load
+from dsl_tui.vault.loader import KekCache, load
 
 PASSPHRASE = "plum orchard lantern seven"
+_KEKS: KekCache = {}
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -40,7 +41,7 @@ def _tree(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.relative_to(folder).parts[0] not in ("vault", "state")
     }
-    loaded = load((folder / "vault" / "vault.dsl").read_bytes(), PASSPHRASE)
+    loaded = load((folder / "vault" / "vault.dsl").read_bytes(), PASSPHRASE, kek_cache=_KEKS)
     tables = {k: v for k, v in loaded.tables.items() if not k.startswith("audit")}
     content = json.dumps([tables, loaded.meta["users"]], sort_keys=True)
     return {**files, "vault content": hashlib.sha256(content.encode()).hexdigest()}
