@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dsl_tui import __version__
 from dsl_tui.errors import DslError, UsageError
+from dsl_tui.terminal import safe_text
 
 #: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -76,7 +77,9 @@ def more_stdin_lines() -> bool:
 
 def add_common(parser: argparse.ArgumentParser) -> None:
     """Options every subcommand takes: ``--vault`` and ``--passphrase-stdin``."""
-    parser.add_argument("--vault", metavar="PATH", help="vault file (default: per-user data folder)")
+    parser.add_argument(
+        "--vault", metavar="PATH", help="vault file (default: per-user data folder)"
+    )
     parser.add_argument(
         "--passphrase-stdin",
         action="store_true",
@@ -144,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except DslError as err:
-        print(f"dsl-tui: {err.message}", file=sys.stderr)
+        # Messages can carry outside text (a typed id, an imported file's field):
+        # control characters are shown as visible pictures, never sent raw.
+        print(f"dsl-tui: {safe_text(err.message)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("dsl-tui: interrupted; nothing was left half-written.", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def data_dir() -> Path:
-    """The folder holding playbook.toml: ``dsl_tui/data`` when installed, ``data/`` in a checkout."""
+    """The folder holding playbook.toml: ``dsl_tui/data`` installed, ``data/`` in a checkout."""
     here = Path(__file__).resolve().parent
     installed = here / "data"
     if (installed / "playbook.toml").is_file():

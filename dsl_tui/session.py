@@ -33,12 +33,16 @@ def _state_file(path: Path | str) -> Path:
     return paths.state_dir() / f"unlock-{key}.json"
 
 
+# A tampered state file cannot stall the unlock: counts are clamped when read.
+_MAX_ATTEMPTS = 10_000
+
+
 def _read_attempts(path: Path | str) -> tuple[int, list[datetime]]:
     try:
         raw = json.loads(_state_file(path).read_text(encoding="utf-8"))
-        count = int(raw.get("count", 0))
-        times = [datetime.fromisoformat(t) for t in raw.get("times", [])]
-    except (OSError, ValueError, TypeError, AttributeError):
+        count = min(max(int(raw.get("count", 0)), 0), _MAX_ATTEMPTS)
+        times = [datetime.fromisoformat(t) for t in raw.get("times", [])[:_MAX_ATTEMPTS]]
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
         return 0, []
     return max(count, len(times)), times
 
@@ -71,7 +75,7 @@ def unlock_delay(attempts: int) -> float:
     """Seconds the UI should wait before the next try: nothing for 3 tries, then doubling to 30."""
     if attempts < 3:
         return 0.0
-    return float(min(30, 2 ** (attempts - 3)))
+    return float(min(30, 2 ** min(attempts - 3, 5)))
 
 
 def _open_casebook(vault: Any) -> Casebook:

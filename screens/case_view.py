@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import Case, Step, StepState
+from dsl_tui.terminal import safe_line
 from screens.dialogs import (
     DecisionDialog,
     DecisionRecord,
@@ -29,7 +30,7 @@ from screens.dialogs import (
     StepDialog,
     TextPrompt,
 )
-from screens.format import STEP_MARK, clip, due_text, risk_label, when_long
+from screens.format import STEP_MARK, clip, due_text, harmless, risk_label, when_long
 from screens.safety import guarded
 
 if TYPE_CHECKING:
@@ -108,8 +109,10 @@ class CaseScreen(Screen[None]):
         now = casebook.now()
         status = case.status.value.upper()
         self.query_one("#case-title", Static).update(
-            f"{case.id}  {case.category_title} ({case.clause})  Risk: {risk_label(case.risk)}"
-            f"  Status: {status}"
+            safe_line(
+                f"{case.id}  {case.category_title} ({case.clause})"
+                f"  Risk: {risk_label(case.risk)}  Status: {status}"
+            )
         )
         self.query_one("#summary", Static).update(self._summary(case))
         steps = self.query_one("#steps", DataTable)
@@ -126,7 +129,7 @@ class CaseScreen(Screen[None]):
                 Text(when_long(entry.at)),
                 Text(entry.kind),
                 Text(clip(entry.by, 10)),
-                Text(" ".join(entry.text.split())),
+                Text(safe_line(" ".join(entry.text.split()))),
             )
         self.query_one("#notes", Static).update(self._notes(case))
         self.query_one("#decisions", Static).update(self._decisions(case))
@@ -179,7 +182,7 @@ class CaseScreen(Screen[None]):
             text.append("\nLinked cases\n", style="bold")
             for other, why in links:
                 text.append(f"  {other.id} {other.category_title} \u2014 {why}\n")
-        return text
+        return harmless(text)
 
     @staticmethod
     def _notes(case: Case) -> Text:
@@ -199,7 +202,7 @@ class CaseScreen(Screen[None]):
             text.append(f"  {item.id} {item.description}{where}{file}\n")
         if not case.evidence:
             text.append("  none recorded\n")
-        return text
+        return harmless(text)
 
     @staticmethod
     def _decisions(case: Case) -> Text:
@@ -212,7 +215,7 @@ class CaseScreen(Screen[None]):
             text.append(decision.text + "\n")
         if not case.decisions:
             text.append("  none recorded\n")
-        return text
+        return harmless(text)
 
     # ------------------------------------------------------------------ steps
     def _selected_step(self) -> Step | None:

@@ -181,7 +181,7 @@ class DashboardScreen(Screen[None]):
         risk_style = "bold" if row.risk in (Risk.IMMEDIATE, Risk.HIGH) else ""
         # Text, not str: a DataTable reads str cells as markup, and case text may hold brackets.
         return (
-            Text(row.id),
+            Text(clip(row.id, 20)),
             due_cell,
             Text(risk_label(row.risk), style=risk_style),
             Text(clip(row.category_title, 16)),

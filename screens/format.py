@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from rich.text import Text
+
 from dsl_tui.model import Risk, Step, StepState
+from dsl_tui.terminal import safe_line, safe_text
 
 #: A symbol and a word for each risk, so meaning never rests on colour.
 RISK_LABEL: dict[Risk, str] = {
@@ -96,5 +99,14 @@ def step_line(step: Step, now: datetime) -> str:
 
 def clip(text: str, width: int) -> str:
     """One line of at most ``width`` characters, with an ellipsis when cut."""
-    line = " ".join(text.split())
+    line = safe_line(" ".join(text.split()))
     return line if len(line) <= width else line[: max(width - 1, 0)] + "\u2026"
+
+
+def harmless(text: Text) -> Text:
+    """``text`` with control characters (terminal escapes in case text) shown as pictures.
+
+    Each control character becomes one picture character, so the styled spans stay in place.
+    """
+    text.plain = safe_text(text.plain)
+    return text

@@ -44,17 +44,15 @@ CANARY_PASSPHRASE = "quokka saffron trellis 8817 canary"
 OSC_TITLE = "\x1b]0;pwned\x07"
 CLEAR_SCREEN = "\x1b[2J"
 HOSTILE_NAME = f"Wren{OSC_TITLE}Ashdown{CLEAR_SCREEN}\x9b31m\x07\x08[bold]x[/] [/link]"
-RTL_EMOJI = "\u05e0\u05d5\u05e2\u05d4 \u0644\u064a\u0644\u0649 \U0001f469\u200d\U0001f4bb \u202eevil"
+RTL_EMOJI = (
+    "\u05e0\u05d5\u05e2\u05d4 \u0644\u064a\u0644\u0649 \U0001f469\u200d\U0001f4bb \u202eevil"
+)
 HUGE_TEXT = "A" * (1 << 20)
 
 
 def raw_terminal_controls(text: str) -> list[str]:
-    """Control characters in ``text`` a terminal would act on (ESC, BEL, BS, CSI...), not \\n/\\t."""
-    return [
-        ch
-        for ch in text
-        if (ord(ch) < 0x20 and ch not in "\n\t\r") or 0x7F <= ord(ch) <= 0x9F
-    ]
+    """Control characters a terminal would act on (ESC, BEL, BS, CSI...); not newline/tab."""
+    return [ch for ch in text if (ord(ch) < 0x20 and ch not in "\n\t\r") or 0x7F <= ord(ch) <= 0x9F]
 
 
 def run_cli(
@@ -93,7 +91,6 @@ def hostile_document(**changes: Any) -> dict[str, Any]:
         fake_casebook(case), [case], now=sample_case().reported_at, transfer_to=HOSTILE_NAME
     )
     record = document["cases"][0]
-    record["id"] = f"SRA-2026-0001{OSC_TITLE}"
     record["school"] = CLEAR_SCREEN
     record["category_title"] = HOSTILE_NAME
     record["summary"] = f"{HOSTILE_NAME} {RTL_EMOJI}"

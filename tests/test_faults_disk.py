@@ -78,7 +78,7 @@ def test_a_failing_disk_refuses_the_save_and_memory_stays_with_the_disk(
 
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() == 0,
-    reason="tests run as root here, and chmod does not stop root writing (EROFS is simulated above)",
+    reason="running as root: chmod does not stop root writing (EROFS is simulated above)",
 )
 def test_a_read_only_vault_folder_is_a_clear_storage_error(desk: tuple[Path, Any, str]) -> None:
     path, casebook, case_id = desk
@@ -109,7 +109,6 @@ def test_the_vault_deleted_while_open_is_a_clear_error_not_a_crash(
     assert casebook.vault is None or casebook.vault.closed
 
 
-@pytest.mark.skip(reason="finding 5: the vault deleted while open loses the session's work on lock")
 def test_the_vault_deleted_while_open_is_written_again_on_lock(
     desk: tuple[Path, Any, str],
 ) -> None:
@@ -159,8 +158,9 @@ def test_power_loss_mid_export_leaves_no_file_under_the_real_name(
     with monkeypatch.context() as patch:
         patch.setattr(package.os, fails, broken)
         with pytest.raises(StorageError):
-            export_cases(fake_casebook(sample_case()), ["SRA-2026-0001"], out,
-                         recipients=[_recipient()])
+            export_cases(
+                fake_casebook(sample_case()), ["SRA-2026-0001"], out, recipients=[_recipient()]
+            )
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no case file, no temp file
 
 
@@ -184,6 +184,7 @@ def test_export_never_overwrites_a_file_that_is_not_a_case_file(tmp_path: Path) 
     precious = tmp_path / "vault.dsl"
     precious.write_bytes(b"DSLVAULT precious bytes")
     with pytest.raises(UsageError):
-        export_cases(fake_casebook(sample_case()), ["SRA-2026-0001"], precious,
-                     recipients=[_recipient()])
+        export_cases(
+            fake_casebook(sample_case()), ["SRA-2026-0001"], precious, recipients=[_recipient()]
+        )
     assert precious.read_bytes() == b"DSLVAULT precious bytes"

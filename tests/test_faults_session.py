@@ -1,5 +1,4 @@
-"""Faults around a session: the clock moved backwards, two instances at once, a rolled-back vault.
-"""
+"""Faults around a session: the clock moved back, two instances at once, a rolled-back vault."""
 
 from __future__ import annotations
 
@@ -73,8 +72,9 @@ def test_two_instances_at_once_the_second_is_told_clearly(vault_file: Path) -> N
         with pytest.raises(VaultLocked) as caught:
             Vault.open(vault_file, PASSPHRASE)
         assert caught.value.exit_code == 4
-        done = run_cli("--vault", str(vault_file), "verify", "--passphrase-stdin",
-                       stdin=PASSPHRASE + "\n")
+        done = run_cli(
+            "--vault", str(vault_file), "verify", "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+        )
         assert_clean_failure(done, (4,))
     finally:
         session.lock(first)
@@ -96,8 +96,14 @@ def test_a_rolled_back_vault_is_reported_by_open_and_verify(
         assert vault.rollback_warning and "older" in vault.rollback_warning
     finally:
         vault.close()
-    done = run_cli("--vault", str(vault_file), "verify", "--passphrase-stdin",
-                   stdin=PASSPHRASE + "\n", env={"DSL_TUI_STATE": str(tmp_path / "state")})
+    done = run_cli(
+        "--vault",
+        str(vault_file),
+        "verify",
+        "--passphrase-stdin",
+        stdin=PASSPHRASE + "\n",
+        env={"DSL_TUI_STATE": str(tmp_path / "state")},
+    )
     assert "warning" in done.stderr and "older" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
@@ -116,3 +122,30 @@ def test_a_rollback_is_not_seen_without_the_local_state(vault_file: Path, tmp_pa
         assert vault.rollback_warning is None
     finally:
         vault.close()
+
+
+def test_a_tampered_failed_attempts_file_cannot_stall_the_unlock(vault_file: Path) -> None:
+    state_file = session._state_file(vault_file)
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text('{"count": 1000000000000, "times": []}', encoding="utf-8")
+    assert session.unlock_delay(session.failed_attempts(vault_file)) <= 30
+    casebook = session.unlock(vault_file, PASSPHRASE)  # must not build 10^12 audit times
+    session.lock(casebook)
+
+
+def test_damaged_local_state_files_are_ignored(vault_file: Path, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "state" / "vaults.json").write_text(deep, encoding="utf-8")
+    session._state_file(vault_file).write_text(deep, encoding="utf-8")
+    casebook = session.unlock(vault_file, PASSPHRASE)
+    session.lock(casebook)
+
+
+def test_garbage_in_the_local_state_and_lock_files_is_ignored(
+    vault_file: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "state" / "vaults.json").write_bytes(b"\xff\x00 not json")
+    session._state_file(vault_file).write_text('{"count": "many", "times": [1, 2]}')
+    (vault_file.parent / "vault.dsl.lock").write_bytes(b"\x1b]0;pwned\x07" * 1000)
+    casebook = session.unlock(vault_file, PASSPHRASE)
+    session.lock(casebook)

@@ -9,23 +9,34 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pyrage
 import pytest
-from helpers_security import case_zip, fuzz_settings, hostile_document, seal_to_key, without_evidence
+from helpers_security import (
+    case_zip,
+    fuzz_settings,
+    hostile_document,
+    seal_to_key,
+    without_evidence,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dsl_tui.errors import DslError
 from dsl_tui.export import Limits, casefile_json, keygen, open_case_file, package
+from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.importer import check_payload
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 SMALL = Limits(
@@ -97,7 +108,9 @@ def test_any_bytes_as_the_decrypted_payload_are_refused_cleanly(data: bytes) -> 
 
 @fuzz_settings(200)
 @given(st.data())
-def test_a_damaged_zip_is_refused_cleanly(good_document: dict[str, Any], data: st.DataObject) -> None:
+def test_a_damaged_zip_is_refused_cleanly(
+    good_document: dict[str, Any], data: st.DataObject
+) -> None:
     payload = bytearray(case_zip(good_document))
     spots = data.draw(st.sets(st.integers(0, len(payload) - 1), min_size=1, max_size=6))
     for at in spots:
@@ -143,6 +156,13 @@ def test_times_at_the_edge_of_the_calendar_are_schema_errors(
         check_payload(case_zip(dict(good_document, exported_at=when)), SMALL)
 
 
+@pytest.mark.parametrize("value", [[], {}, ["transfer"]], ids=["list", "object", "list2"])
+def test_an_unhashable_purpose_is_a_schema_error(good_document: dict[str, Any], value: Any) -> None:
+    """Found by the long fuzz run: a list as ``purpose`` was once a TypeError crash."""
+    with pytest.raises(DslError):
+        check_payload(case_zip(dict(good_document, purpose=value), html="<p></p>"), SMALL)
+
+
 def test_a_zip_bomb_is_refused_while_inflating_not_after(good_document: dict[str, Any]) -> None:
     """A 2 GiB entry declared as 1 KiB: counted while inflating, refused within the limit."""
     buffer = io.BytesIO()
@@ -182,3 +202,85 @@ def test_a_hostile_but_valid_case_file_opens_with_its_text_intact(
     path = seal_to_key(case_zip(good_document), identity, tmp_path / "hostile.age")
     opened = open_case_file(path, identity=identity)
     assert "\x1b]0;pwned\x07" in opened.cases[0][0].category_title
+
+
+def _directory_only_zip(entries: int) -> bytes:
+    """A zip that is nothing but ``entries`` central-directory records (no data at all)."""
+    name = b"evidence/a"
+    record = (
+        struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0
+        )
+        + name
+    )
+    body = record * entries
+    count = min(entries, 0xFFFF)
+    return body + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(body), 0, 0)
+
+
+def test_a_huge_central_directory_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """100,000 directory entries (5 MB): refused without building 100,000 ZipInfo objects."""
+    built: list[int] = []
+    real_init = zipfile.ZipInfo.__init__
+
+    def counting(self: zipfile.ZipInfo, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipInfo, "__init__", counting)
+    with pytest.raises(DslError) as caught:
+        check_payload(_directory_only_zip(100_000))
+    assert "too many files" in caught.value.message
+    assert built == []
+
+
+class _Tags(HTMLParser):
+    """Every start tag and attribute name in an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+_INJECTIONS = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "'><svg onload=alert(1)>",
+        "</style><script>x</script>",
+        "</title><iframe src=javascript:alert(1)>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "&lt;script&gt;",
+    ]
+)
+
+
+@fuzz_settings(100)
+@given(st.data())
+def test_the_printable_html_never_carries_markup_from_case_text(
+    good_document: dict[str, Any], data: st.DataObject
+) -> None:
+    """HTML in any text field stays text in case-file.html (managers open it in a browser)."""
+    texts = [p for p in _paths(good_document) if isinstance(_get(good_document, p), str)]
+    document = good_document
+    for path in data.draw(st.lists(st.sampled_from(texts), min_size=1, max_size=8)):
+        document = _replace(document, path, data.draw(_INJECTIONS) + data.draw(st.text(max_size=8)))
+    clean = _Tags()
+    clean.feed(render_html(good_document))
+    seen = _Tags()
+    seen.feed(render_html(document))
+    assert seen.tags <= clean.tags, seen.tags - clean.tags
+    assert seen.attributes <= clean.attributes, seen.attributes - clean.attributes
+
+
+def _get(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document

@@ -30,7 +30,9 @@ TOML_VALUE = st.recursive(
     | st.floats(allow_nan=False)
     | st.text(max_size=30)
     | st.sampled_from(["", "yes", "no", "call_now", "6.1", "P1D", "-1h", "24h", "and", "or"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -102,14 +104,11 @@ def test_random_text_as_a_playbook_is_refused_cleanly(
         load_playbook(path)
 
 
-_FINDING_2 = pytest.mark.skip(reason="finding 2: playbook._parse_toml lets RecursionError out")
-
-
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("a = " + "[" * 5000 + "]" * 5000, marks=_FINDING_2, id="deep arrays"),
-        pytest.param("a = {" + "b = {" * 2000 + "}" * 2001, marks=_FINDING_2, id="deep tables"),
+        pytest.param("a = " + "[" * 5000 + "]" * 5000, id="deep arrays"),
+        pytest.param("a = {" + "b = {" * 2000 + "}" * 2001, id="deep tables"),
         pytest.param("\x00\x01\x1b]0;pwned\x07", id="control characters"),
     ],
 )
@@ -125,5 +124,32 @@ def test_a_missing_or_binary_playbook_is_a_clear_error(tmp_path: Path) -> None:
         load_playbook(tmp_path / "nope.toml")
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(DslError):
+        load_playbook(path)
+
+
+@pytest.mark.parametrize("target", ["folder", "huge", "device"])
+def test_policy_text_must_be_a_small_regular_file(tmp_path: Path, target: str) -> None:
+    """Finding 3 (fixed): ``policy_text`` may not name a folder, a 5 MiB file or /dev/zero."""
+    if target == "device" and not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    if target == "folder":
+        name = "policy"
+        (tmp_path / name).mkdir()
+    elif target == "huge":
+        name = "policy.toml"
+        sections = (data_dir() / "policy-sections.toml").read_bytes()
+        (tmp_path / name).write_bytes(sections + b"# padding\n" * (500 * 1024))  # valid, 5 MiB
+    else:
+        name = "/dev/zero"
+    path = tmp_path / "playbook.toml"
+    path.write_text(f"policy_text = {name!r}\n" + SHIPPED, encoding="utf-8")
+    with pytest.raises(DslError):
+        load_playbook(path)
+
+
+def test_a_huge_playbook_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "playbook.toml"
+    path.write_bytes(SHIPPED.encode("utf-8") + b"# padding\n" * (500 * 1024))  # valid, 5 MiB
     with pytest.raises(DslError):
         load_playbook(path)

@@ -6,6 +6,7 @@ never another exception, a hang, or a key derivation with parameters outside the
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ PASSPHRASE = "lichen harbour copper 2031"
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -112,16 +115,33 @@ def test_truncated_or_extended_files_never_crash(sample: Sample, cut: int, tail:
 
 
 @fuzz_settings(300)
-@given(key=st.sampled_from(
-    ["format", "version", "vault_id", "snapshot_id", "generation", "cipher", "kdf", "key_id",
-     "slots"]
-), value=JSON)
+@given(
+    key=st.sampled_from(
+        [
+            "format",
+            "version",
+            "vault_id",
+            "snapshot_id",
+            "generation",
+            "cipher",
+            "kdf",
+            "key_id",
+            "slots",
+        ]
+    ),
+    value=JSON,
+)
 def test_header_fields_replaced_by_any_json_are_refused_cleanly(key: str, value: object) -> None:
     header = {
-        "format": "dsl-tui-vault", "version": 1, "vault_id": "00" * 16,
-        "snapshot_id": "11" * 16, "generation": 3, "cipher": "aes-256-gcm",
+        "format": "dsl-tui-vault",
+        "version": 1,
+        "vault_id": "00" * 16,
+        "snapshot_id": "11" * 16,
+        "generation": 3,
+        "cipher": "aes-256-gcm",
         "kdf": {"algorithm": "argon2id", "memory_kib": 65536, "iterations": 3, "lanes": 4},
-        "key_id": "22" * 8, "slots": [{"id": "33" * 8}],
+        "key_id": "22" * 8,
+        "slots": [{"id": "33" * 8}],
     }
     header[key] = value
     try:
@@ -133,13 +153,20 @@ def test_header_fields_replaced_by_any_json_are_refused_cleanly(key: str, value:
 
 
 @fuzz_settings(200)
-@given(memory=st.integers(-2**40, 2**40) | st.sampled_from([2**31, 2**21 + 1, 65535]),
-       iterations=st.integers(-5, 2**33), lanes=st.integers(-5, 2**20))
+@given(
+    memory=st.integers(-(2**40), 2**40) | st.sampled_from([2**31, 2**21 + 1, 65535]),
+    iterations=st.integers(-5, 2**33),
+    lanes=st.integers(-5, 2**20),
+)
 def test_kdf_parameters_outside_the_bounds_are_refused_before_any_work(
     memory: int, iterations: int, lanes: int
 ) -> None:
-    params = {"algorithm": "argon2id", "memory_kib": memory, "iterations": iterations,
-              "lanes": lanes}
+    params = {
+        "algorithm": "argon2id",
+        "memory_kib": memory,
+        "iterations": iterations,
+        "lanes": lanes,
+    }
     inside = (
         kdf_module.FLOOR_MEMORY_KIB <= memory <= kdf_module.MAX_MEMORY_KIB
         and kdf_module.FLOOR_ITERATIONS <= iterations <= kdf_module.MAX_ITERATIONS
@@ -186,7 +213,6 @@ def test_a_sealed_journal_record_with_any_content_is_refused_cleanly(
         assert isinstance(err, VaultTampered)
 
 
-@pytest.mark.skip(reason="finding 1: vault/loader.py lets RecursionError out of journal replay")
 def test_deeply_nested_journal_record_is_refused_not_a_recursion_crash(sample: Sample) -> None:
     """A record of 100,000 nested lists (insider with the key) ends in VaultTampered."""
     snap = parse_snapshot(sample.raw[: sample.journal_start])
@@ -206,3 +232,26 @@ def test_a_copied_vault_opens_only_with_the_passphrase(sample: Sample, tmp_path:
     with pytest.raises(WrongPassphrase) as caught:
         load(sample.raw, "not the passphrase at all 99")
     assert caught.value.exit_code == 3
+
+
+def test_a_crafted_header_cannot_demand_unbounded_kdf_work(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 slots at 2 GiB / t=10 is ~20 minutes and 2 GiB a run: total work per open needs a cap."""
+    from helpers_vault import header_json, rewrite_header
+
+    header = json.loads(header_json(sample.raw))
+    header["kdf"] = {"algorithm": "argon2id", "memory_kib": 2 << 20, "iterations": 10, "lanes": 4}
+    slot = header["slots"][0]
+    header["slots"] = [
+        {**slot, "id": f"{i:016x}", "salt": base64.b64encode(bytes([i]) * 16).decode()}
+        for i in range(64)
+    ]
+    raw = rewrite_header(sample.raw, json.dumps(header).encode("ascii"))
+    runs: list[int] = []
+    monkeypatch.setattr(
+        kdf_module, "argon2id", lambda *a, **k: runs.append(k["memory_kib"]) or b"\0" * 32
+    )
+    with pytest.raises((VaultTampered, WrongPassphrase)):
+        load(raw, "any guess at all 123")
+    assert sum(runs) <= 4 * (2 << 20)  # at most a few maximum-cost runs per open

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import dsl_tui
 
@@ -26,7 +27,7 @@ def test_domain_modules_are_found() -> None:
     assert "dsl_tui.cli" in names and "dsl_tui.model" in names
 
 
-def test_no_domain_module_imports_textual() -> None:
+def test_no_domain_module_imports_textual(tmp_path: Path) -> None:
     code = (
         "import importlib, sys\n"
         f"for name in {domain_modules()!r}:\n"
@@ -35,6 +36,11 @@ def test_no_domain_module_imports_textual() -> None:
         "print(','.join(bad))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        # Run away from the checkout: the installed package (with dsl_tui.data) is what ships.
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     ).stdout.strip()
     assert out == "", f"textual imported by the domain: {out}"

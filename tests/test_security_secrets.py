@@ -129,17 +129,33 @@ def test_a_wrong_passphrase_error_and_its_traceback_hold_no_secret(worked: Any) 
 def test_the_cli_never_echoes_a_passphrase(tmp_path: Path) -> None:
     env = {"DSL_TUI_STATE": str(tmp_path / "state")}
     vault = str(tmp_path / "vault.dsl")
-    made = run_cli("--vault", vault, "init", "--user", "Imogen Threlkeld", "--passphrase-stdin",
-                   stdin=CANARY_PASSPHRASE + "\n", env=env)
+    made = run_cli(
+        "--vault",
+        vault,
+        "init",
+        "--user",
+        "Imogen Threlkeld",
+        "--passphrase-stdin",
+        stdin=CANARY_PASSPHRASE + "\n",
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
-    wrong = run_cli("--vault", vault, "verify", "--passphrase-stdin",
-                    stdin=CANARY_PASSPHRASE + "x\n", env={**env, "DSL_TUI_DEBUG": "1"})
+    wrong = run_cli(
+        "--vault",
+        vault,
+        "verify",
+        "--passphrase-stdin",
+        stdin=CANARY_PASSPHRASE + "x\n",
+        env={**env, "DSL_TUI_DEBUG": "1"},
+    )
     assert wrong.returncode == 3
     for done in (made, wrong):
         assert "quokka" not in done.stdout + done.stderr
 
 
-def test_a_locked_session_holds_no_key_and_no_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_locked_session_holds_no_key_and_no_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What lock can promise: references dropped, keys blanked, the lock released."""
     monkeypatch.setenv("DSL_TUI_STATE", str(tmp_path / "state"))
     path = tmp_path / "vault.dsl"

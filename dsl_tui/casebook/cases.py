@@ -219,6 +219,8 @@ class Casebook(CaseWork, CaseViews):
         answers = relevant(answers) if callable(relevant) else dict(answers)
         result = self.playbook.triage(dict(answers))
         now = self._clock()
+        step_rules.not_in_future(report.occurred_at, now, "it happened")
+        step_rules.not_in_future(report.reported_at, now, "it was reported")
         reported_at = report.reported_at or now
         case_id = self._index.next_case_id(school.prefix, reported_at.astimezone(UTC).year)
         people = [self._person_doc(case_id, f"p{i}", p) for i, p in enumerate(report.people, 1)]

@@ -8,7 +8,7 @@ what the DSL typed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dsl_tui.casebook.records import Doc, iso, needs_from
@@ -22,6 +22,12 @@ def require_text(value: str, what: str) -> str:
     if not text:
         raise UsageError(f"Please record {what}.")
     return text
+
+
+def not_in_future(when: datetime | None, now: datetime, what: str) -> None:
+    """Refuse a date more than a day ahead of the clock: a mistyped year (2062 for 2026)."""
+    if when is not None and when - now > timedelta(days=1):
+        raise UsageError(f"The date {what} is in the future; check the year.")
 
 
 def _require_open(step: Mapping[str, Any]) -> None:

@@ -190,6 +190,7 @@ class CaseWork:
     ) -> Case:
         """Record an item of evidence (8.2); a file is stored encrypted with its SHA-256."""
         record = self._record(case_id)
+        step_rules.not_in_future(captured_at, self._clock(), "it was captured")
         blob_id = sha = None
         if data is not None:
             if self._blobs is None:

@@ -226,7 +226,8 @@ def validate(document: Any) -> list[tuple[Case, tuple[ChronologyEntry, ...]]]:
     for key in ("app_version", "exported_by", "from_school", "transfer_to"):
         _decode(document.get(key, ""), str, key)
     _decode(document.get("exported_at"), datetime, "exported_at")
-    if document.get("purpose") not in _PURPOSES:
+    purpose = document.get("purpose")
+    if not isinstance(purpose, str) or purpose not in _PURPOSES:
         raise _bad("purpose", "not one of the allowed values")
     redaction = document.get("redaction")
     if not isinstance(redaction, dict) or set(redaction) != {"pupils", "staff"}:

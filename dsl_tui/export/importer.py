@@ -29,6 +29,10 @@ JSON_NAME = "case-file.json"
 HTML_NAME = "case-file.html"
 _EVIDENCE_NAME = re.compile(r"^evidence/[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 _MANIFEST_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+#: What a case id or a part id (p1, s2, n3...) may look like: the app never makes anything else,
+#: and an id is printed, typed and used in file names, so escapes and paths are refused.
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_PARTS = ("people", "accounts", "steps", "notes", "evidence", "decisions")
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,26 @@ def _check_name(info: zipfile.ZipInfo, seen: set[str]) -> None:
         raise HostileFile("The case file holds a file it should not; it was refused.")
 
 
+#: Bytes of central directory allowed per entry (a real entry here is ~46 + a short name).
+_DIRECTORY_BYTES_PER_ENTRY = 512
+
+
+def _check_directory_size(payload: bytes, limits: Limits) -> None:
+    """Refuse a zip whose central directory is too big before ``zipfile`` parses it: a 256 MiB
+    directory of tiny entries would make millions of ZipInfo objects (gigabytes of memory)."""
+    at = payload.rfind(b"PK\x05\x06", max(0, len(payload) - (1 << 16) - 22))
+    if at < 0 or len(payload) < at + 22:
+        return  # not a zip: zipfile says so below
+    if at >= 20 and payload[at - 20 : at - 16] == b"PK\x06\x07":
+        raise HostileFile("The case file uses a zip layout dsl-tui never writes; it was refused.")
+    size = int.from_bytes(payload[at + 12 : at + 16], "little")
+    if size > limits.max_entries * _DIRECTORY_BYTES_PER_ENTRY:
+        raise HostileFile("The case file holds too many files; it was refused.")
+
+
 def read_zip(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, bytes]:
     """Every file of the payload zip, after the structural and size checks."""
+    _check_directory_size(payload, limits)
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
     except (zipfile.BadZipFile, ValueError, OSError):
@@ -181,6 +203,17 @@ def check_manifest(files: dict[str, bytes]) -> None:
             )
 
 
+def _check_ids(cases: list[tuple[Case, tuple[ChronologyEntry, ...]]]) -> None:
+    """Every case id and part id is a plain id (no control characters, spaces or paths)."""
+    for case, _ in cases:
+        ids = [case.id] + [part.id for name in _PARTS for part in getattr(case, name, ())]
+        if not all(_ID.match(i) for i in ids):
+            raise casefile_json.SchemaError(
+                "The case file does not match the case-file schema (an id holds characters "
+                "dsl-tui never uses)."
+            )
+
+
 def check_payload(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> CaseFile:
     """Unpack and check a decrypted payload; a CaseFile when every check passes."""
     files = read_zip(payload, limits)
@@ -191,6 +224,7 @@ def check_payload(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> CaseFile:
         raise HostileFile("The case file's JSON is larger than the size limit.")
     document = casefile_json.loads(files[JSON_NAME])
     cases = casefile_json.validate(document)
+    _check_ids(cases)
     evidence = {name: data for name, data in files.items() if name.startswith("evidence/")}
     listed = {entry["path"]: entry for entry in document.get("evidence_files", [])}
     if set(listed) != set(evidence):

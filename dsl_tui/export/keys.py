@@ -42,13 +42,21 @@ def keygen(out: Path) -> str:
 def load_identities(path: Path) -> list[pyrage.x25519.Identity]:
     """The X25519 identities in an age identity file (comment lines skipped)."""
     try:
-        if path.stat().st_size > MAX_IDENTITY_BYTES:
+        if not path.is_file():  # a folder, a FIFO or a device such as /dev/zero
+            if not path.exists():
+                raise FileNotFoundError(path)
+            raise UsageError("That is not an age identity file.")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_IDENTITY_BYTES + 1)  # bounded, whatever stat says
+        if len(raw) > MAX_IDENTITY_BYTES:
             raise UsageError("That file is too large to be an age identity file.")
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UsageError("There is no identity file at that path.") from None
     except (UnicodeDecodeError, IsADirectoryError):
         raise UsageError("That is not an age identity file.") from None
+    except OSError as err:
+        raise UsageError(f"The identity file could not be read ({err.strerror}).") from None
     identities = []
     for line in text.splitlines():
         line = line.strip()

@@ -175,6 +175,8 @@ def write_atomic(out: Path, data: bytes) -> None:
 
 def read_limited(path: Path, limit: int) -> bytes:
     """The bytes of ``path``, refusing a file larger than ``limit``."""
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise UsageError("That path is a device or pipe, not a case file.")
     try:
         size = path.stat().st_size
         if size > limit:
@@ -192,6 +194,9 @@ def read_limited(path: Path, limit: int) -> bytes:
 
 def peek(path: Path, size: int = 64 * 1024) -> bytes:
     """The first bytes of a file (enough for an age header)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise UsageError("That path is a device or pipe, not a case file.")
     try:
         with Path(path).open("rb") as handle:
             return handle.read(size)

@@ -1,29 +1,7 @@
-"""Text from a case file or a vault made safe to print on a terminal.
-
-A case file received from another school is hostile input: a name such as ``"\\x1b]0;pwned\\x07"``
-or ``"\\x1b[2J"`` printed raw would retitle, clear or reprogram the DSL's terminal. Every control
-character (C0, DEL and C1) is shown as a visible picture instead (``"\\x1b"`` becomes ``"␛"``), so
-the reader sees that something odd was there without the terminal acting on it. Letters of every
-script, right-to-left text and emoji pass through unchanged.
-"""
+"""Kept for the export package's callers: the functions live in :mod:`dsl_tui.terminal`."""
 
 from __future__ import annotations
 
-#: C0 controls map to the Unicode "control pictures" block (U+2400..U+241F); DEL to U+2421.
-_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
-_PICTURES[0x7F] = "\u2421"
-#: C1 controls (U+0080..U+009F) have no pictures: shown as the replacement character.
-_PICTURES.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+from dsl_tui.terminal import safe_line, safe_text
 
-_ONE_LINE = str.maketrans(_PICTURES)
-_MULTI_LINE = str.maketrans({k: v for k, v in _PICTURES.items() if k not in (0x0A, 0x09)})
-
-
-def safe_line(text: object) -> str:
-    """``text`` as one printable line: every control character (newline too) shown visibly."""
-    return str(text).translate(_ONE_LINE)
-
-
-def safe_text(text: object) -> str:
-    """``text`` with control characters shown visibly, keeping newlines and tabs."""
-    return str(text).translate(_MULTI_LINE)
+__all__ = ["safe_line", "safe_text"]

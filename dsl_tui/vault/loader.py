@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from dsl_tui.errors import VaultTampered, WrongPassphrase
 from dsl_tui.vault.header import Header, SnapshotFile, open_body, parse_snapshot, unwrap_slot
 from dsl_tui.vault.journal import JournalScan, read_records
-from dsl_tui.vault.kdf import KdfParams, derive_key
+from dsl_tui.vault.kdf import MAX_ITERATIONS, MAX_MEMORY_KIB, KdfParams, derive_key
 from dsl_tui.vault.storage import Tables, apply_ops
 
 #: Derived key-encryption keys by (salt, params): a backup with the same slot costs no extra KDF.
@@ -40,15 +40,27 @@ class Loaded:
     torn_tail: bool
 
 
+_KDF_WORK_PER_OPEN = 4 * MAX_MEMORY_KIB * MAX_ITERATIONS
+
+
 def unlock_key(
     header: Header, passphrase: str, preferred: str | None = None, kek_cache: KekCache | None = None
 ) -> tuple[bytes, str]:
     """(data key, slot id) for the first slot ``passphrase`` opens; one KDF run per slot tried."""
     slots = sorted(header.slots, key=lambda s: s.slot_id != preferred)
+    # A crafted header (the checksum is unkeyed) could ask for 64 maximum-cost runs: cap the
+    # total work of one attempt at four maximum-cost runs, far above any vault this app writes.
+    work_left = _KDF_WORK_PER_OPEN
     for slot in slots:
         cache_key = (slot.salt, header.kdf)
         kek = kek_cache.get(cache_key) if kek_cache is not None else None
         if kek is None:
+            work_left -= header.kdf.memory_kib * header.kdf.iterations
+            if work_left < 0:
+                raise VaultTampered(
+                    "The vault's header asks for more passphrase work than any vault this app "
+                    "writes; it may have been tampered with. Restore a backup."
+                )
             kek = derive_key(passphrase, slot.salt, header.kdf)
             if kek_cache is not None:
                 kek_cache[cache_key] = kek
@@ -62,7 +74,7 @@ def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
     bad = VaultTampered("The vault's contents are not in the expected form (damaged).")
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad from None
     if (
         not isinstance(doc, dict)
@@ -117,7 +129,7 @@ def load(
         try:
             ops = json.loads(record.plaintext)
             apply_ops(tables, ops)
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise VaultTampered(
                 "A record in the vault's journal is not in the expected form."
             ) from None

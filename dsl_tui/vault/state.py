@@ -24,7 +24,7 @@ def _path() -> Path:
 def _load() -> dict[str, Any]:
     try:
         data = json.loads(_path().read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -399,7 +399,12 @@ class Vault:
         if self.closed:
             return
         try:
-            self.compact()
+            if self.path.parent.is_dir() and not self.path.exists():
+                # Deleted or moved away (a sync tool) while open: memory holds every
+                # acknowledged save, so write it out again before the keys are forgotten.
+                self._rewrite(self._header, self._data_key, self._meta)
+            else:
+                self.compact()
         except StorageError:
             pass  # the journal already holds every save
         finally:
