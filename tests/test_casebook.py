@@ -46,10 +46,12 @@ def test_log_concern_makes_a_case_with_id_people_accounts_and_steps() -> None:
 
 
 def test_case_ids_count_per_school_and_year() -> None:
-    book = fake_casebook()
+    clock = Clock()
+    book = fake_casebook(clock)
     first = book.log_concern(bullying_report(), BULLYING_ANSWERS)
     second = book.log_concern(bullying_report(), BULLYING_ANSWERS)
     other = book.log_concern(bullying_report(school="HBS"), BULLYING_ANSWERS)
+    clock.advance(days=365)
     next_year = book.log_concern(
         bullying_report(reported_at=T0 + timedelta(days=365)), BULLYING_ANSWERS
     )
