@@ -3,7 +3,7 @@ the future, unknown ids. Each is either kept faithfully or refused with one clea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from helpers_export import answers_for
@@ -87,3 +87,22 @@ def test_a_concern_that_happened_in_the_future_is_refused(casebook: Casebook) ->
     future = datetime.now(UTC) + timedelta(days=400)  # 2062 typed for 2026, say
     with pytest.raises(UsageError):
         casebook.log_concern(_report(occurred_at=future), answers_for(casebook))
+
+
+def test_a_concern_before_the_child_was_born_is_refused(casebook: Casebook) -> None:
+    before = casebook.case_ids()
+    child = NewPerson(PersonRole.PUPIL, PUPIL, "7", date_of_birth=date(2014, 5, 1))
+    with pytest.raises(UsageError, match="before person 1's date of birth"):
+        casebook.log_concern(
+            _report(people=(child,), occurred_at=datetime(2013, 1, 1, tzinfo=UTC)),
+            answers_for(casebook),
+        )
+    assert casebook.case_ids() == before
+
+
+def test_a_date_of_birth_in_the_future_is_refused_when_adding_a_person(casebook: Casebook) -> None:
+    case = casebook.log_concern(_report(), answers_for(casebook))
+    unborn = NewPerson(PersonRole.PUPIL, "Ottilie Marchbank", "7", date_of_birth=date(2099, 1, 1))
+    with pytest.raises(UsageError, match="date of birth is in the future"):
+        casebook.add_person(case.id, unborn)
+    assert len(casebook.case(case.id).people) == len(case.people)

@@ -221,6 +221,7 @@ class Casebook(CaseWork, CaseViews):
         now = self._clock()
         step_rules.not_in_future(report.occurred_at, now, "it happened")
         step_rules.not_in_future(report.reported_at, now, "it was reported")
+        step_rules.born_before([p.date_of_birth for p in report.people], report.occurred_at, now)
         reported_at = report.reported_at or now
         case_id = self._index.next_case_id(school.prefix, reported_at.astimezone(UTC).year)
         people = [self._person_doc(case_id, f"p{i}", p) for i, p in enumerate(report.people, 1)]

@@ -8,7 +8,7 @@ what the DSL typed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dsl_tui.casebook.records import Doc, iso, needs_from
@@ -28,6 +28,19 @@ def not_in_future(when: datetime | None, now: datetime, what: str) -> None:
     """Refuse a date more than a day ahead of the clock: a mistyped year (2062 for 2026)."""
     if when is not None and when - now > timedelta(days=1):
         raise UsageError(f"The date {what} is in the future; check the year.")
+
+
+def born_before(births: list[date | None], occurred: datetime | None, now: datetime) -> None:
+    """Refuse a date of birth in the future, or a concern that happened before a child was born."""
+    for number, born in enumerate(births, 1):
+        if born is None:
+            continue
+        if born > now.date():
+            raise UsageError(f"Person {number}'s date of birth is in the future; check the year.")
+        if occurred is not None and occurred.date() < born:
+            raise UsageError(
+                f"The date it happened is before person {number}'s date of birth; check the dates."
+            )
 
 
 def _require_open(step: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from dsl_tui.audit import AuditLog
 from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.index import PART_TABLES, CaseIndex, CaseRecord
-from dsl_tui.casebook.records import Doc, iso, iso_date
+from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt
 from dsl_tui.casebook.store import Store
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
 from dsl_tui.model import Case, NewAccount, NewPerson, NoteKind, Risk, Status
@@ -214,6 +214,8 @@ class CaseWork:
     def add_person(self, case_id: str, person: NewPerson) -> Case:
         """Add someone to a case (the retention review date may move with a child's birth date)."""
         record = self._record(case_id)
+        occurred = parse_dt(record.core.get("occurred_at"))
+        step_rules.born_before([person.date_of_birth], occurred, self._clock())
         doc = self._person_doc(case_id, record.next_id("people", "p"), person)
         review = self._review_on(record.core, [*record.parts["people"], doc])
         return self._add(
