@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
-from dsl_tui.export.terminal import safe_text
+from dsl_tui.terminal import safe_text
 
 
 class CaseFileViewer(App[None]):

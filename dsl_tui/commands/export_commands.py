@@ -29,7 +29,7 @@ from dsl_tui.export import (
 )
 from dsl_tui.export.importer import CaseFile
 from dsl_tui.export.package import needs_passphrase, peek
-from dsl_tui.export.terminal import safe_line as _s
+from dsl_tui.terminal import safe_line as _s
 
 #: Shortest passphrase accepted for a case file (a generated one is 29 characters).
 MIN_FILE_PASSPHRASE = 12

@@ -8,8 +8,8 @@ from typing import Any
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
-from dsl_tui.export.terminal import safe_line
 from dsl_tui.report import casebook_report, text_lines, write_csv
+from dsl_tui.terminal import safe_line
 
 
 def _report(args: argparse.Namespace) -> int:
