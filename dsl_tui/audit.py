@@ -89,6 +89,11 @@ def _ordered_docs(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _raw_table(db: TinyDB, name: str = AUDIT_TABLE) -> Mapping[str, Any]:
+    """The stored table, safe to iterate (the vault's tables change in place on a save)."""
+    table_copy = getattr(db.storage, "table_copy", None)
+    if callable(table_copy):
+        copied: Mapping[str, Any] = table_copy(name)
+        return copied
     data = db.storage.read() or {}
     table: Mapping[str, Any] = data.get(name) or {}
     return table

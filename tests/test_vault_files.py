@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -143,6 +144,39 @@ def test_backups_roll_and_keep_the_last_five(vault_path: Path) -> None:
     assert made[-1] in kept and made[0] not in kept
     with Vault.open(kept[0], PASSPHRASE) as copy:
         assert len(copy.db) == 8
+
+
+def test_open_backs_up_the_state_it_found_and_has_done_so_by_close(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:
+        vault.db.insert({"text": "saved into the journal"})
+        generation, snapshot = vault.generation, vault._header.snapshot_id
+    assert not backups.has_backup(vault_path, generation, snapshot)
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        vault.wait_for_backup()
+        assert backups.has_backup(vault_path, generation, snapshot)
+        newest = backups.list_backups(vault_path)[0]
+    with Vault.open(newest, PASSPHRASE) as copy:
+        assert [dict(d) for d in copy.db.all()] == [{"text": "saved into the journal"}]
+
+
+def test_a_backup_that_cannot_be_written_at_open_does_not_stop_the_dsl(
+    vault_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with make_vault(vault_path) as vault:
+        vault.db.insert({"text": "first"})
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backups, "write_atomic", disk_full)
+    before = backups.list_backups(vault_path)
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        vault.db.insert({"text": "second"})
+        assert len(vault.db) == 2
+    assert backups.list_backups(vault_path) == before
+    monkeypatch.undo()
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        assert len(vault.db) == 2
 
 
 def test_restore_puts_a_backup_back_and_keeps_the_replaced_vault(vault_path: Path) -> None:

@@ -384,11 +384,13 @@ class Casebook(CaseWork, CaseViews):
     # ------------------------------------------------------------------ audit
     def audit_log(self) -> list[AuditEntry]:
         """Every audit entry, oldest first."""
-        return read_log(self.db)
+        with self._write_lock:
+            return read_log(self.db)
 
     def verify_audit(self) -> list[str]:
         """Problems in the audit chain; [] when it is whole."""
-        return verify_chain(self.db)
+        with self._write_lock:
+            return verify_chain(self.db)
 
     def lock(self) -> None:
         """Close the vault behind this casebook (if any): forget keys, release the lock, and

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dsl_tui.errors import StorageError
 from dsl_tui.vault.atomic import make_private_dir, write_atomic
 
 KEEP = 5
@@ -55,6 +56,15 @@ def write_backup(vault: Path, data: bytes, generation: int, snapshot_id: str) ->
     write_atomic(path, [data], doing="write a backup")
     prune(vault)
     return path
+
+
+def write_backup_quietly(vault: Path, data: bytes, generation: int, snapshot_id: str) -> None:
+    """:func:`write_backup`, where a failure (a full disk) must not stop the DSL working: the
+    backup is simply missing, and ``verify`` says so."""
+    try:
+        write_backup(vault, data, generation, snapshot_id)
+    except (StorageError, OSError):
+        pass
 
 
 def keep_before_restore(vault: Path, data: bytes) -> Path:

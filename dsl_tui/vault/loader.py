@@ -7,7 +7,10 @@ the newest good backup.
 from __future__ import annotations
 
 import base64
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +73,22 @@ def unlock_key(
     raise WrongPassphrase("That passphrase does not open this vault.")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a whole vault is decoded.
+
+    Decoding makes millions of small containers that all live on; left running, the collector
+    walks them again and again (at 10,000 cases that nearly doubles the decode time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
     bad = VaultTampered("The vault's contents are not in the expected form (damaged).")
     try:
@@ -113,6 +132,13 @@ def load(
         data_key, slot_id = unlock_key(header, passphrase or "", preferred, kek_cache)
     else:
         slot_id = ""
+    with _collector_paused():
+        return _decoded(snap, header, data_key, slot_id, raw)
+
+
+def _decoded(
+    snap: SnapshotFile, header: Header, data_key: bytes, slot_id: str, raw: bytes
+) -> Loaded:
     meta, tables = _document(open_body(snap, data_key))
     aead = AESGCM(data_key)
     scan = JournalScan(snap.journal_start, snap.chain_seed)

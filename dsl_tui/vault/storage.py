@@ -12,6 +12,9 @@ would re-encrypt ~50 MB per note, and a failed write would leave memory ahead of
 - Every document handed out is a deep copy, so callers cannot change the cache behind the vault.
 - Conditional updates and removals first find matching ids with a read-only scan, so only the
   matching documents are copied.
+- A save changes the live table in place (O(documents saved), whatever the table's size) and
+  replaces, never mutates, a saved document. Saves and every iteration of a live table hold the
+  storage lock; lookups by id need no lock.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from tinydb import TinyDB
@@ -46,11 +50,13 @@ def encode_ops(ops: list[dict[str, Any]]) -> bytes:
     return json.dumps(ops, separators=(",", ":")).encode("ascii")
 
 
-def apply_ops(tables: Tables, ops: list[dict[str, Any]], *, copy_on_write: bool = False) -> None:
-    """Apply decoded journal operations to the in-memory document.
+def apply_ops(tables: Tables, ops: list[dict[str, Any]]) -> None:
+    """Apply decoded journal operations to the in-memory document, in place.
 
-    With ``copy_on_write`` a changed table is a new dict, so a reader iterating the old one in
-    another thread never sees it change under its feet (replay at open needs no such care).
+    A changed table is changed where it is (O(changed documents), not O(table)); documents are
+    never changed, only replaced. So a reader in another thread must not iterate a live table
+    outside :attr:`VaultStorage.lock`: it iterates a :class:`TableView`, which copies the pairs
+    under the lock first.
     """
     for op in ops:
         kind, name = op["op"], op["t"]
@@ -60,8 +66,6 @@ def apply_ops(tables: Tables, ops: list[dict[str, Any]], *, copy_on_write: bool 
             tables[name] = op["docs"]
         elif kind == "put":
             table = {} if op.get("clear") else tables.get(name, {})
-            if copy_on_write and not op.get("clear"):
-                table = dict(table)
             for doc_id in op.get("del", ()):
                 table.pop(doc_id, None)
             table.update(op.get("set", {}))
@@ -163,8 +167,12 @@ class VaultStorage(Storage):
         self._tables: Tables | None = tables
         self._persist = persist
         self._after_commit = after_commit
-        #: Serialises every change (saves may come from worker threads).
+        #: Serialises every change (saves may come from worker threads) and every iteration of a
+        #: live table (tables change in place).
         self.lock = threading.RLock()
+        #: Bumped for a table at each save that touches it (cached searches check it).
+        self._versions: dict[str, int] = {}
+        self._counter = 0
 
     def _live(self) -> Tables:
         if self._tables is None:
@@ -172,8 +180,18 @@ class VaultStorage(Storage):
         return self._tables
 
     def tables_view(self) -> Tables:
-        """The live document (for this package only: never hand it out)."""
+        """The live document (for this package only: never hand it out; iterate it only while
+        holding :attr:`lock`)."""
         return self._live()
+
+    def version(self, name: str) -> int:
+        """A number that changes whenever table ``name`` is saved (read it under :attr:`lock`)."""
+        return self._versions.get(name, 0)
+
+    def table_copy(self, name: str) -> dict[str, Any]:
+        """A shallow copy of one table, taken under the lock (safe to iterate in any thread)."""
+        with self.lock:
+            return dict(self._live().get(name) or {})
 
     def read(self) -> Tables | None:
         """A shallow copy of the table map (TinyDB's drop_table mutates what it reads)."""
@@ -201,13 +219,52 @@ class VaultStorage(Storage):
             live = self._live()
             payload = encode_ops(ops)
             self._persist(payload)
-            apply_ops(live, json.loads(payload), copy_on_write=True)
+            decoded = json.loads(payload)
+            apply_ops(live, decoded)
+            for op in decoded:
+                self._counter += 1
+                self._versions[op["t"]] = self._counter
             if self._after_commit is not None:
                 self._after_commit()
 
     def close(self) -> None:
         """Forget the document (the vault is locked)."""
         self._tables = None
+
+
+class TableView(Mapping[str, Any]):
+    """A live table as TinyDB's reads see it: lookups go straight to it; iteration walks a copy
+    of its pairs taken under the storage lock, so a save in another thread cannot break it."""
+
+    def __init__(self, raw: dict[str, Any], lock: AbstractContextManager[Any]) -> None:
+        self._raw = raw
+        self._lock = lock
+
+    def __getitem__(self, key: str) -> Any:
+        return self._raw[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The document stored under ``key`` (a string doc id), or ``default``."""
+        return self._raw.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        """Every (doc id, document) pair as it was at one moment."""
+        with self._lock:
+            return list(self._raw.items())
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        """Every doc id as it was at one moment."""
+        with self._lock:
+            return list(self._raw)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
 
 
 class JournalTable(Table):
@@ -222,9 +279,10 @@ class JournalTable(Table):
             raise TypeError("JournalTable needs a VaultStorage")
         return storage
 
-    def _read_table(self) -> dict[str, Any]:
-        """The live table, for read-only scans inside this class (documents are copied out)."""
-        return self._vault_storage.tables_view().get(self.name, {})
+    def _read_table(self) -> TableView:
+        """The live table behind a view that is safe to iterate while others save."""
+        storage = self._vault_storage
+        return TableView(storage.tables_view().get(self.name, {}), storage.lock)
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
         """Run ``updater`` on a staged copy, journal the delta, then apply it to memory."""
@@ -240,23 +298,27 @@ class JournalTable(Table):
 
     def search(self, cond: QueryLike) -> list[Document]:
         """Documents matching ``cond``, as private copies (the query cache keeps references)."""
-        lock = self._vault_storage.lock
-        table = self._read_table()  # never mutated: saves replace changed tables (copy on write)
-        with lock:  # TinyDB's LRU cache is not thread-safe
+        storage = self._vault_storage
+        with storage.lock:  # TinyDB's LRU cache is not thread-safe; the table changes in place
+            version = storage.version(self.name)
             cached: Any = self._query_cache.get(cond)
-        # A hit counts only if it was found in this very table object: any save through any path
-        # (also ``VaultStorage.commit`` directly) makes a new one.
+            # A hit counts only if the table was not saved since (through any path, also
+            # ``VaultStorage.commit`` directly).
+            pairs = None if cached is not None and cached[0] == version else self._pairs()
         hits: list[tuple[str, Any]]
-        if cached is not None and cached[0] is table:
+        if pairs is None:
             hits = cached[1]
         else:
-            hits = [(k, doc) for k, doc in table.items() if cond(doc)]
+            hits = [(k, doc) for k, doc in pairs if cond(doc)]
             is_cacheable: Callable[[], bool] = getattr(cond, "is_cacheable", lambda: True)
             if is_cacheable():
-                entry: Any = (table, hits)
-                with lock:
+                entry: Any = (version, hits)
+                with storage.lock:
                     self._query_cache[cond] = entry
         return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]
+
+    def _pairs(self) -> list[tuple[str, Any]]:
+        return list(self._vault_storage.tables_view().get(self.name, {}).items())
 
     def _matching_ids(self, cond: QueryLike) -> list[int]:
         return [int(k) for k, doc in self._read_table().items() if cond(doc)]

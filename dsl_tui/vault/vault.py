@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,8 @@ class Vault:
         self.rollback_warning: str | None = None
         self._storage = VaultStorage(loaded.tables, self._append, self._after_commit)
         self.db = VaultDB(self._storage)
+        #: The backup of the state found at open, written beside the DSL's work (see ``open``).
+        self._opening_backup: threading.Thread | None = None
 
     # ----- identity
     @property
@@ -171,8 +174,24 @@ class Vault:
             )
         state.remember(vault.vault_id, slot_id=vault.slot_id, generation=vault.generation)
         if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
-            vault._backup_quietly(raw[: vault._journal_end])
+            # A copy of the sealed bytes just authenticated; writing it (a second or more for a
+            # large vault) need not keep the DSL from their cases. Joined before any other backup
+            # and before the lock is released.
+            vault._opening_backup = threading.Thread(
+                target=backups.write_backup_quietly,
+                args=(path, raw[: vault._journal_end], vault.generation,
+                      vault._header.snapshot_id),
+                name="dsl-tui-backup",
+                daemon=True,
+            )  # fmt: skip
+            vault._opening_backup.start()
         return vault
+
+    def wait_for_backup(self) -> None:
+        """Wait until the backup started at open is written (or has failed quietly)."""
+        thread, self._opening_backup = self._opening_backup, None
+        if thread is not None:
+            thread.join()
 
     @staticmethod
     def restore(
@@ -244,15 +263,14 @@ class Vault:
         self._backup_quietly(data)
 
     def _backup_quietly(self, data: bytes) -> None:
-        try:
-            backups.write_backup(self.path, data, self.generation, self._header.snapshot_id)
-        except StorageError:
-            pass  # a full disk must not stop the DSL working; verify reports missing backups
+        self.wait_for_backup()
+        backups.write_backup_quietly(self.path, data, self.generation, self._header.snapshot_id)
 
     def backup(self) -> Path:
         """An encrypted copy of the vault as it is now, in the backups folder; returns its path."""
         self._check_open()
         data = recovery.read_vault(self.path)[: self._journal_end]
+        self.wait_for_backup()
         return backups.write_backup(self.path, data, self.generation, self._header.snapshot_id)
 
     # ----- users and passphrases
@@ -364,6 +382,7 @@ class Vault:
     def verify(self) -> list[str]:
         """Re-read the vault file and every evidence file and check them all; [] means sound."""
         self._check_open()
+        self.wait_for_backup()
         problems: list[str] = []
         try:
             loaded = load(recovery.read_vault(self.path), None, data_key=self._data_key)
@@ -372,7 +391,10 @@ class Vault:
         except StorageError as err:
             problems.append(err.message)
         else:
-            if loaded.generation != self.generation or loaded.tables != self._storage.tables_view():
+            with self._storage.lock:
+                differs = loaded.generation != self.generation
+                differs = differs or loaded.tables != self._storage.tables_view()
+            if differs:
                 problems.append("The vault on disk differs from what this session holds.")
         keys = keyring(self._meta, self._header, self._data_key)
         for blob_id in blobs.blob_ids(self.path):
@@ -408,6 +430,7 @@ class Vault:
         except StorageError:
             pass  # the journal already holds every save
         finally:
+            self.wait_for_backup()
             state.remember(self.vault_id, generation=self.generation)
             self._storage.close()
             self.db._tables.clear()
