@@ -23,6 +23,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("complete_step", "complete one step"),
     ("compaction", "  occasional: full snapshot rewrite (compaction)"),
     ("open_case", "open one case"),
+    ("prepare_search", "  once after unlock: build the search text (app: a worker)"),
     ("search", "search, per keystroke (Casebook.search)"),
     ("dashboard", "load the dashboard (headless pilot)"),
     ("ui_search", "search in the dashboard, per keystroke (pilot)"),

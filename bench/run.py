@@ -99,6 +99,7 @@ def measure_ours(
         except Exception as exc:  # noqa: BLE001 - the peers fall back to synthetic documents
             log(f"  (could not copy our tables for the peers: {type(exc).__name__})")
         _timed_step(result, "open_case", lambda: w.measure_open_case(casebook, n * CHEAP))
+        _timed_step(result, "prepare_search", lambda: w.measure_prepare_search(casebook))
         _timed_step(result, "search", lambda: w.measure_search(casebook, n))
         _timed_step(result, "save_note", lambda: w.measure_save_note(casebook, n * CHEAP))
         _timed_step(result, "complete_step", lambda: w.measure_complete_step(casebook, n * CHEAP))
