@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dsl_tui import __version__
 from dsl_tui.errors import DslError, UsageError
+from dsl_tui.hardening import harden
 from dsl_tui.terminal import safe_text
 
 #: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
@@ -138,6 +139,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dsl-tui`` console script."""
+    harden()  # before any passphrase is read or vault opened: no core file may hold them
     _STDIN_LINES.clear()
     try:
         parser = build_parser()
