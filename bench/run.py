@@ -102,6 +102,7 @@ def measure_ours(
         _timed_step(result, "prepare_search", lambda: w.measure_prepare_search(casebook))
         _timed_step(result, "search", lambda: w.measure_search(casebook, n))
         _timed_step(result, "save_note", lambda: w.measure_save_note(casebook, n * CHEAP))
+        _timed_step(result, "audit_entry", lambda: w.measure_audit_entry(casebook, n * CHEAP))
         _timed_step(result, "complete_step", lambda: w.measure_complete_step(casebook, n * CHEAP))
         _timed_step(result, "compaction", lambda: w.measure_compaction(casebook, n))
         _timed_step(result, "export", lambda: w.measure_export(casebook, run_dir / "export", n))

@@ -147,6 +147,16 @@ def measure_save_note(casebook: Any, repeats: int) -> Timing:
     return repeat(lambda i: stopwatch(lambda: casebook.add_note(ids[i], NOTE_TEXT)), repeats)
 
 
+def measure_audit_entry(casebook: Any, repeats: int) -> Timing:
+    """Seconds of a save holding one audit entry alone (a case viewed): what the hash-chained
+    audit adds to any save. It should not grow with the vault."""
+    audit = getattr(casebook, "audit_event", None)
+    if audit is None:
+        return not_available("n/a (no audit_event)")
+    ids = spread(casebook.case_ids(), repeats)
+    return repeat(lambda i: stopwatch(lambda: audit("view", ids[i])), repeats)
+
+
 def measure_complete_step(casebook: Any, repeats: int) -> Timing:
     """Seconds to complete one open step (a different case each run)."""
     targets = list(_open_steps(casebook, repeats))
