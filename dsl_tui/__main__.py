@@ -1,5 +1,5 @@
 """``python -m dsl_tui`` runs the command line."""
 
-from dsl_tui.cli import main
+from dsl_tui.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -137,9 +137,14 @@ def run_app(args: argparse.Namespace) -> int:
     return launch(args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dsl-tui`` console script."""
+def entry() -> int:
+    """Entry point of the ``dsl-tui`` program (console script and ``python -m dsl_tui``)."""
     harden()  # before any passphrase is read or vault opened: no core file may hold them
+    return main()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (tests call this in-process; the program starts at :func:`entry`)."""
     _STDIN_LINES.clear()
     try:
         parser = build_parser()

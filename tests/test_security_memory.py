@@ -89,7 +89,10 @@ def test_harden_turns_core_files_off_and_makes_the_process_undumpable() -> None:
 def _allow_cores() -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass  # a hard limit this process may not raise: the control then shows no core, and skips
 
 
 def _crash(args: list[str], folder: Path) -> list[Path]:
