@@ -69,6 +69,9 @@ class DslApp(App[int]):
         self.demo_passphrase = demo_passphrase
         self._last_active = time.monotonic()
         self._locking = False
+        #: True once the app opened the casebook itself (create / unlock): it closes it on exit.
+        #: A casebook handed in by the caller stays the caller's to close.
+        self._owns_casebook = False
 
     # ------------------------------------------------------------------ state
     @property
@@ -107,6 +110,7 @@ class DslApp(App[int]):
     def unlocked(self, casebook: Casebook) -> None:
         """Called by the unlock or create screen with the open casebook."""
         self._casebook = casebook
+        self._owns_casebook = True
         self._last_active = time.monotonic()
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -124,6 +128,18 @@ class DslApp(App[int]):
 
         self.push_screen(DashboardScreen())
         self.call_after_refresh(self._restore_drafts)
+        self.call_after_refresh(self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        """Build every case's search text in a worker thread, so the first keystroke in the
+        search box is as quick as the rest (about 0.2 s of work at 10,000 cases)."""
+        casebook = self._casebook
+        if casebook is None:
+            return
+        self.run_worker(
+            casebook.prepare_search, name="prepare-search", group="prepare-search",
+            thread=True, exclusive=True, exit_on_error=False,
+        )  # fmt: skip
 
     def _restore_drafts(self) -> None:
         """Offer back text kept when the app locked (or crashed) mid-way."""
@@ -155,16 +171,7 @@ class DslApp(App[int]):
         self._locking = True
         try:
             casebook = self._casebook
-            for screen in list(self.screen_stack):
-                keeper = getattr(screen, "draft_state", None)
-                if keeper is None:
-                    continue
-                try:
-                    kept = keeper()
-                    if kept is not None:
-                        casebook.save_draft(*kept)
-                except Exception as error:  # noqa: BLE001 - lock anyway; say what was lost
-                    show_error(self, error)
+            self._keep_drafts(casebook)
             self._casebook = None
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
@@ -175,6 +182,35 @@ class DslApp(App[int]):
             self.show_door()
         finally:
             self._locking = False
+
+    def _keep_drafts(self, casebook: Casebook) -> None:
+        """Save the unsaved text of every open screen as an encrypted draft."""
+        for screen in list(self.screen_stack):
+            keeper = getattr(screen, "draft_state", None)
+            if keeper is None:
+                continue
+            try:
+                kept = keeper()
+                if kept is not None:
+                    casebook.save_draft(*kept)
+            except Exception as error:  # noqa: BLE001 - lock anyway; say what was lost
+                show_error(self, error)
+
+    async def action_quit(self) -> None:
+        """Quit: unsaved text is kept as drafts first, then the vault is closed on the way out."""
+        if self._casebook is not None and not self._locking:
+            self._keep_drafts(self._casebook)
+        self.exit()
+
+    def on_unmount(self) -> None:
+        """On the way out, close the vault the app opened: audited, keys forgotten, lock freed."""
+        if not self._owns_casebook or self._casebook is None:
+            return
+        casebook, self._casebook = self._casebook, None
+        try:
+            self.session.lock(casebook)
+        except Exception as error:  # noqa: BLE001 - the app is stopping; never a traceback
+            log.error("closing the vault on exit failed: %s", type(error).__name__)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Lock while the vault is already locked."""

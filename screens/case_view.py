@@ -218,6 +218,13 @@ class CaseScreen(Screen[None]):
         return harmless(text)
 
     # ------------------------------------------------------------------ steps
+    def select_next_step(self) -> None:
+        """Put the checklist's cursor on the open step due next (the one the app proposes)."""
+        nxt = self.case.next_step() if self.case is not None else None
+        if self.case is not None and nxt is not None:
+            index = [s.id for s in self.case.steps].index(nxt.id)
+            self.query_one("#steps", DataTable).move_cursor(row=index, animate=False)
+
     def _selected_step(self) -> Step | None:
         if self.case is None or not self.case.steps:
             return None
@@ -225,10 +232,7 @@ class CaseScreen(Screen[None]):
         if tabs.active != "tab-steps":
             tabs.active = "tab-steps"
             self.query_one("#steps").focus()
-            nxt = self.case.next_step()
-            if nxt is not None:
-                index = [s.id for s in self.case.steps].index(nxt.id)
-                self.query_one("#steps", DataTable).move_cursor(row=index, animate=False)
+            self.select_next_step()
             return None
         row = self.query_one("#steps", DataTable).cursor_row
         if 0 <= row < len(self.case.steps):
@@ -250,6 +254,7 @@ class CaseScreen(Screen[None]):
                 screen.show(screen.casebook.complete_step(
                     screen.case_id, step.id, result.outcome, dict(result.answers)))  # fmt: skip
                 screen.notify(f"Step done: {clip(step.title, 50)}", markup=False)
+                screen.select_next_step()
 
         self.app.push_screen(StepDialog(step), lambda r: done(self, r))
 
@@ -263,6 +268,7 @@ class CaseScreen(Screen[None]):
         def done(screen: CaseScreen, reason: str | None) -> None:
             if reason:
                 screen.show(screen.casebook.set_aside_step(screen.case_id, step.id, reason))
+                screen.select_next_step()
 
         prompt = TextPrompt(
             "Set the step aside", f"Why is \u201c{clip(step.title, 40)}\u201d not needed?"
@@ -291,6 +297,7 @@ class CaseScreen(Screen[None]):
         def done(screen: CaseScreen, item: tuple[str, str] | None) -> None:
             if item is not None:
                 screen.show(screen.casebook.add_evidence(screen.case_id, item[0], item[1]))
+                screen.notify("Evidence recorded (see Notes & evidence).")
 
         self.app.push_screen(EvidenceDialog("Record evidence"), lambda r: done(self, r))
 

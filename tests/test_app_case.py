@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from helpers_app import MemorySession, memory_casebook, notices, type_text, wait_until
-from textual.widgets import DataTable
+from helpers_app import (
+    MemorySession,
+    memory_casebook,
+    notices,
+    type_keys,
+    type_text,
+    wait_until,
+)
+from textual.widgets import Label
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import ConcernReport, NewPerson, NoteKind, PersonRole, Risk, StepState
 from screens.app import DslApp
 from screens.case_view import CaseScreen
-from screens.dialogs import StepDialog
+from screens.dialogs import EvidenceDialog, StepDialog, TextPrompt
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
@@ -39,14 +46,18 @@ async def test_complete_a_step_with_the_answers_it_needs() -> None:
     book, case_id = one_case()
     case = book.case(case_id, view=False)
     index, step = next((i, s) for i, s in enumerate(case.steps) if s.needs)
+    proposed = [s.id for s in case.steps].index(case.next_step().id)  # type: ignore[union-attr]
+    assert index > proposed, "the step with needed answers is further down the checklist"
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_case(pilot, app)
+        await open_case(pilot, app)
         await pilot.press("o")  # first press shows the checklist at the next step
         await pilot.pause()
-        screen.query_one("#steps", DataTable).move_cursor(row=index)
+        await pilot.press(*["down"] * (index - proposed))
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, StepDialog))
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog) and dialog.step.id == step.id
         await type_text(pilot, "Done with the pupil's parent present")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -112,18 +123,21 @@ async def test_close_is_blocked_while_steps_are_open_then_closes() -> None:
     book, case_id = one_case()
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_case(pilot, app)
+        await open_case(pilot, app)
         await pilot.press("x")
         await pilot.pause()
         assert any("still open" in n for n in notices(app))
         assert isinstance(app.screen, CaseScreen)
-        await pilot.press("o")  # go to the checklist
+        await pilot.press("o")  # go to the checklist, at the step due next
         await pilot.pause()
-        table = screen.query_one("#steps", DataTable)
-        for row in range(len(book.case(case_id, view=False).steps)):
-            table.move_cursor(row=row)
+        steps = book.case(case_id, view=False).steps
+        # The last step first (arrow keys down to it); then the cursor follows the step the app
+        # proposes next, from the top of the list.
+        await pilot.press(*["down"] * len(steps))
+        for step in [steps[-1], *steps[:-1]]:
             await pilot.press("s")
-            await pilot.pause()
+            await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            assert step.title[:30] in str(app.screen.query_one(Label).render())
             await type_text(pilot, "Not needed: handled by the Head of Year")
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
@@ -174,3 +188,40 @@ async def test_an_unexpected_error_is_a_clear_notice_without_its_text() -> None:
         assert "Something unexpected went wrong (RuntimeError)" in shown
         assert "Marigold" not in shown and "secret" not in shown
         assert app.is_running and not app.is_locked
+
+
+async def test_evidence_by_keys_refuses_an_empty_description_and_saves_nothing() -> None:
+    book, case_id = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, EvidenceDialog))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EvidenceDialog), "an empty description is refused"
+        assert "Describe the evidence" in str(app.screen.query_one("#error").render())
+        await type_keys(pilot, "   \n  ")  # only blanks: still empty
+        await pilot.press("tab")
+        await type_keys(pilot, "Instagram")  # a place alone is not evidence
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EvidenceDialog)
+        assert book.case(case_id, view=False).evidence == ()
+        await pilot.press("escape")  # cancel: nothing kept
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert book.case(case_id, view=False).evidence == ()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, EvidenceDialog))
+        assert not str(app.screen.query_one("#error").render()).strip(), "a fresh dialog"
+        await type_keys(pilot, "Screenshot of a DM saying [b]meet me[/b]")
+        await pilot.press("tab")
+        await type_keys(pilot, "Instagram, @nightowl_77")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        notes = str(app.screen.query_one("#notes").render())
+        assert "Screenshot of a DM saying [b]meet me[/b]" in notes, "shown as typed, not markup"
+    [item] = book.case(case_id, view=False).evidence
+    assert item.description == "Screenshot of a DM saying [b]meet me[/b]"
+    assert item.location == "Instagram, @nightowl_77"
+    assert not item.sha256, "a description only: no file is attached"

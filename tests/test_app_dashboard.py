@@ -83,6 +83,20 @@ async def test_search_finds_words_anywhere_in_a_case() -> None:
         assert len(rows(app)) == len(book.summaries())
 
 
+async def test_the_search_text_is_built_in_a_worker_once_the_dashboard_shows() -> None:
+    """So the DSL's first keystroke in the search box does not pay for building it (about 0.2 s
+    at 10,000 cases): the app builds every case's search text in a worker after unlock."""
+    book = memory_casebook(12)
+    records = list(book._index.records.values())
+    assert all(r._text is None for r in records)  # built lazily, not at unlock
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert all(r._text is not None for r in records)
+        assert book._index.links_built
+
+
 async def test_help_lists_keys_and_policy_text() -> None:
     book = memory_casebook()
     app = DslApp(casebook=book, session=MemorySession(book))

@@ -303,3 +303,43 @@ def test_overdue_uses_the_report_time_not_the_logging_time() -> None:
     book = fake_casebook(clock)
     book.log_concern(bullying_report(reported_at=T0), BULLYING_ANSWERS)
     assert book.summaries()[0].overdue
+
+
+def test_search_text_built_in_a_worker_while_saves_go_on_misses_nothing() -> None:
+    """The app builds the search text in a worker just after unlock; a note saved while a case's
+    text is being built must still be found, and linked cases must come out whole."""
+    import sys
+    import threading
+
+    book = fake_casebook(Clock())
+    case = book.log_concern(bullying_report(), BULLYING_ANSWERS)
+    other = book.log_concern(bullying_report(), BULLYING_ANSWERS)
+    with book.batch():
+        for i in range(1500):
+            book.add_note(case.id, f"Filler note {i} about the lunch queue and the bus stop.")
+    errors: list[BaseException] = []
+
+    def warm() -> None:
+        try:
+            book.prepare_search()
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for round_ in range(4):
+            for record in list(book._index.records.values()):
+                record.forget_text()
+            book._index.links_built = False
+            worker = threading.Thread(target=warm)
+            worker.start()
+            for i in range(5):
+                book.add_note(case.id, f"zq{round_}x{i}w mentioned at break time")
+                assert [row.id for row, _ in book.linked(case.id)] == [other.id]
+            worker.join()
+            for i in range(5):
+                assert [s.id for s in book.search(f"zq{round_}x{i}w")] == [case.id], (round_, i)
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert errors == []

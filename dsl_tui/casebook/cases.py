@@ -400,6 +400,7 @@ class Casebook(CaseWork, CaseViews):
                 self.vault.close()
                 self.vault = None
         finally:
+            self._index.retire()
             self._index = CaseIndex()
             self._drafts = Drafts(self._store, {})
             # The index froze what it loaded (see CaseIndex.build): let the collector free it.

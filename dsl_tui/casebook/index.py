@@ -9,6 +9,7 @@ so memory never runs ahead of what was saved.
 from __future__ import annotations
 
 import gc
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -58,6 +59,10 @@ _PART_TEXT: dict[str, Any] = {
     "events": lambda d: d.get("text") or "",
 }
 
+
+#: Guards building and changing a case's search text: the app builds every case's text in a
+#: worker after unlock (``CaseIndex.warm``) while a save in another thread may add to it.
+_TEXT_LOCK = threading.RLock()
 
 #: Risk levels by stored value, 0 the most urgent (``Risk.rank`` without building a list).
 _RISK_RANK = {risk.value: rank for rank, risk in enumerate(Risk)}
@@ -153,23 +158,29 @@ class CaseRecord:
     @property
     def text(self) -> str:
         """The lower-case search text of everything recorded (built when first needed)."""
-        if self._text is None:
-            core = self.core
-            pieces = [" ".join(str(core.get(f) or "") for f in _CORE_TEXT)]
-            for table in PART_TABLES:
-                make = _PART_TEXT[table]
-                pieces.extend(make(d) for d in self.parts[table])
-            self._text = "\n".join(pieces).lower()
-        return self._text
+        text = self._text
+        if text is None:
+            with _TEXT_LOCK:
+                text = self._text
+                if text is None:
+                    core = self.core
+                    pieces = [" ".join(str(core.get(f) or "") for f in _CORE_TEXT)]
+                    for table in PART_TABLES:
+                        make = _PART_TEXT[table]
+                        pieces.extend(make(d) for d in list(self.parts[table]))
+                    text = self._text = "\n".join(pieces).lower()
+        return text
 
     def forget_text(self) -> None:
         """Drop the search text (rebuilt at the next search)."""
-        self._text = None
+        with _TEXT_LOCK:
+            self._text = None
 
     def add_text(self, table: str, doc: Mapping[str, Any]) -> None:
         """Add one new or changed part's words to the search text."""
-        if self._text is not None:
-            self._text += "\n" + str(_PART_TEXT[table](doc)).lower()
+        with _TEXT_LOCK:
+            if self._text is not None:
+                self._text += "\n" + str(_PART_TEXT[table](doc)).lower()
 
     def refresh_row(self) -> None:
         """Recompute the dashboard row and the next due time from the documents."""
@@ -257,6 +268,10 @@ class CaseIndex:
         #: Links are built when first needed (or by ``warm``), keeping the unlock quick.
         self.links_built = False
         self.sequences: dict[tuple[str, int], int] = defaultdict(int)
+        #: Set on lock, so a ``warm`` running in a worker stops holding the cases.
+        self.retired = False
+        #: Guards ``links`` (built in a worker by ``warm`` while saves may relink a case).
+        self._links_lock = threading.RLock()
 
     @classmethod
     def build(cls, tables: Mapping[str, Mapping[str, Any]]) -> CaseIndex:
@@ -331,41 +346,50 @@ class CaseIndex:
         after unlocking), so the first search and the first linked cases are quick."""
         self._build_links()
         for record in list(self.records.values()):
+            if self.retired:
+                return
             _ = record.text
 
+    def retire(self) -> None:
+        """The casebook locked: stop any ``warm`` still running on this index."""
+        self.retired = True
+
     def _build_links(self) -> None:
-        if self.links_built:
-            return
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            for record in list(self.records.values()):
-                self._relink(record, force=True)
-        finally:
-            if paused:
-                gc.enable()
-        self.links_built = True
+        with self._links_lock:
+            if self.links_built or self.retired:
+                return
+            paused = gc.isenabled()
+            gc.disable()
+            try:
+                for record in list(self.records.values()):
+                    self._relink(record, force=True)
+            finally:
+                if paused:
+                    gc.enable()
+            self.links_built = True
 
     def relink(self, record: CaseRecord) -> None:
         """Recompute a record's link keys (after a person or account was added)."""
         self._relink(record)
 
     def _relink(self, record: CaseRecord, force: bool = False) -> None:
-        if not (self.links_built or force):
-            return
-        for key in record.keys:
-            self.links[key].discard(record.case_id)
-        record.keys = case_keys(record.parts["people"], record.parts["accounts"])
-        for key in record.keys:
-            self.links[key].add(record.case_id)
+        with self._links_lock:
+            if not (self.links_built or force):
+                return
+            for key in record.keys:
+                self.links[key].discard(record.case_id)
+            record.keys = case_keys(record.parts["people"], record.parts["accounts"])
+            for key in record.keys:
+                self.links[key].add(record.case_id)
 
     def remove(self, case_id: str) -> None:
         """Forget a deleted case (its number stays used)."""
         record = self.records.pop(case_id, None)
         if record is None:
             return
-        for key in record.keys:
-            self.links[key].discard(case_id)
+        with self._links_lock:
+            for key in record.keys:
+                self.links[key].discard(case_id)
 
     def linked(self, case_id: str) -> list[tuple[str, list[LinkKey]]]:
         """Other cases sharing a link key with this one, with the keys they share."""
@@ -374,10 +398,11 @@ class CaseIndex:
         if record is None:
             return []
         shared: dict[str, list[LinkKey]] = defaultdict(list)
-        for key in sorted(record.keys):
-            for other in self.links.get(key, ()):
-                if other != case_id:
-                    shared[other].append(key)
+        with self._links_lock:
+            for key in sorted(record.keys):
+                for other in self.links.get(key, ()):
+                    if other != case_id:
+                        shared[other].append(key)
         return sorted(shared.items())
 
     def matching(self, records: Iterable[CaseRecord], text: str) -> list[CaseRecord]:
