@@ -239,6 +239,12 @@ class CaseScreen(Screen[None]):
             return self.case.steps[row]
         return None
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a step of the checklist opens it (as O does)."""
+        if event.data_table.id == "steps":
+            event.stop()
+            self.action_complete_step()
+
     def action_complete_step(self) -> None:
         """Mark the selected step done, with its outcome and needed answers."""
         step = self._selected_step()

@@ -77,6 +77,25 @@ async def test_complete_a_step_with_the_answers_it_needs() -> None:
     assert {k for k, _ in done.answers} == {n.key for n in step.needs}
 
 
+async def test_enter_on_a_step_of_the_checklist_opens_it() -> None:
+    book, case_id = one_case()
+    case = book.case(case_id, view=False)
+    proposed = [s.id for s in case.steps].index(case.next_step().id)  # type: ignore[union-attr]
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("o")  # shows the checklist at the proposed step
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepDialog))
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog)
+        assert dialog.step.id == case.steps[proposed + 1].id
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    assert all(s.state is StepState.OPEN for s in book.case(case_id, view=False).steps)
+
+
 async def test_add_a_note_and_record_a_decision_not_to_refer() -> None:
     book, case_id = one_case()
     app = DslApp(casebook=book, session=MemorySession(book))
