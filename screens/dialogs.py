@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from dsl_tui.model import AnswerSpec, NoteKind, Risk, Step
+from screens.safety import SafeInput, SafeTextArea
 
 SAVE = Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True)
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
@@ -108,11 +109,11 @@ class TextPrompt(Dialog[str]):
     def fields(self) -> ComposeResult:
         yield Label(self.prompt)
         if self.multiline:
-            yield TextArea(
+            yield SafeTextArea(
                 self.initial, compact=True, id="text", soft_wrap=True, tab_behavior="focus"
             )
         else:
-            yield Input(self.initial, compact=True, id="text")
+            yield SafeInput(self.initial, compact=True, id="text")
         yield Label("Ctrl+S saves, Escape cancels.", classes="hint")
 
     def _text(self) -> str:
@@ -142,7 +143,7 @@ class StepDialog(Dialog[StepCompletion]):
     def fields(self) -> ComposeResult:
         yield Static(f"{self.step.title} ({self.step.clause})", markup=False)
         yield Label("Outcome: what was done, with whom, and the result")
-        yield TextArea(compact=True, id="outcome", soft_wrap=True, tab_behavior="focus")
+        yield SafeTextArea(compact=True, id="outcome", soft_wrap=True, tab_behavior="focus")
         for need in self.step.needs:
             yield Label(need.prompt)
             yield self._answer_widget(need)
@@ -153,7 +154,7 @@ class StepDialog(Dialog[StepCompletion]):
         if need.choices:
             options = [(c, c) for c in need.choices]
             return Select(options, compact=True, id=f"need-{need.key}", prompt="Choose")
-        return Input(compact=True, id=f"need-{need.key}")
+        return SafeInput(compact=True, id=f"need-{need.key}")
 
     def action_save(self) -> None:
         """Dismiss with the outcome and the answers; every one is required."""
@@ -188,7 +189,9 @@ class NoteDialog(Dialog[NewNote]):
             allow_blank=False,
             compact=True, id="kind",
         )  # fmt: skip
-        yield TextArea(self.initial, compact=True, id="note", soft_wrap=True, tab_behavior="focus")
+        yield SafeTextArea(
+            self.initial, compact=True, id="note", soft_wrap=True, tab_behavior="focus"
+        )
         yield Label("Notes are append-only. Ctrl+S saves, Escape cancels.", classes="hint")
 
     def on_mount(self) -> None:
@@ -225,7 +228,7 @@ class RiskDialog(Dialog[RiskChange]):
         yield Select([(r.value, r.value) for r in Risk], value=self.current.value,
                      allow_blank=False, compact=True, id="risk")  # fmt: skip
         yield Label("Why is the risk changing?")
-        yield TextArea(compact=True, id="reason", soft_wrap=True, tab_behavior="focus")
+        yield SafeTextArea(compact=True, id="reason", soft_wrap=True, tab_behavior="focus")
 
     def action_save(self) -> None:
         """Dismiss with the new level and the reason."""
@@ -242,9 +245,9 @@ class DecisionDialog(Dialog[DecisionRecord]):
 
     def fields(self) -> ComposeResult:
         yield Label("Decision")
-        yield Input("no referral", compact=True, id="kind")
+        yield SafeInput("no referral", compact=True, id="kind")
         yield Label("Reasons (who was consulted, what was weighed)")
-        yield TextArea(compact=True, id="reasons", soft_wrap=True, tab_behavior="focus")
+        yield SafeTextArea(compact=True, id="reasons", soft_wrap=True, tab_behavior="focus")
 
     def action_save(self) -> None:
         """Dismiss with the decision."""
@@ -266,9 +269,9 @@ class EvidenceDialog(Dialog[tuple[str, str]]):
             classes="warning",
         )
         yield Label("What it is (describe, do not copy)")
-        yield TextArea(compact=True, id="description", soft_wrap=True, tab_behavior="focus")
+        yield SafeTextArea(compact=True, id="description", soft_wrap=True, tab_behavior="focus")
         yield Label("Where it is (platform, address, device)")
-        yield Input(compact=True, id="location")
+        yield SafeInput(compact=True, id="location")
 
     def action_save(self) -> None:
         """Dismiss with (description, location)."""

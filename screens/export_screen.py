@@ -1,12 +1,14 @@
 """Export case files for senior managers: cases, recipient, destination; confirm; then the file.
 
 The recipient is an age public key (``age1...``) or a one-time passphrase generated here and
-shown once. The export runs in a worker and is done by ``dsl_tui.export.export_cases``.
+shown once. Pupils' and staff names can be shown as initials (a redacted file). The export runs
+in a worker and is done by ``dsl_tui.export.export_cases``. Everything typed here is shown back
+with control characters as pictures, never sent raw to the terminal.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,10 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError
+from dsl_tui.terminal import safe_line
+from screens.format import clip
+from screens.safety import SafeInput
 
 if TYPE_CHECKING:
     from screens.app import DslApp
@@ -32,6 +37,12 @@ class ExportRequest:
     out: Path
     recipients: tuple[str, ...] = ()
     passphrase: str | None = None
+    redact_pupils: bool = False
+    redact_staff: bool = False
+
+
+#: Longest destination path accepted (Linux PATH_MAX); a longer one is a paste gone wrong.
+MAX_PATH = 4096
 
 
 def export_module() -> Any:
@@ -65,16 +76,18 @@ class ExportScreen(Screen[None]):
                              id="unavailable")  # fmt: skip
                 return
             yield Label("Case ids (comma separated)")
-            yield Input(", ".join(self.case_ids), compact=True, id="cases")
+            yield SafeInput(", ".join(self.case_ids), compact=True, id="cases")
             yield Label("Recipient")
             with RadioSet(id="mode"):
                 yield RadioButton("An age public key (age1...)", value=True, id="mode-key")
                 yield RadioButton("A one-time passphrase (shown once, send it separately)",
                                   id="mode-passphrase")  # fmt: skip
-            yield Input(placeholder="age1...", compact=True, id="recipient")
+            yield SafeInput(placeholder="age1...", compact=True, id="recipient")
             yield Label("Save the case file as")
             default = Path.home() / f"{(self.case_ids or ['cases'])[0]}.age"
-            yield Input(str(default), compact=True, id="out")
+            yield SafeInput(str(default), compact=True, id="out")
+            yield Checkbox("Show pupils' names as initials (redacted)", id="redact-pupils")
+            yield Checkbox("Show staff names as initials (redacted)", id="redact-staff")
             yield Static("", id="message", markup=False)
         yield Footer(compact=True)
 
@@ -96,17 +109,25 @@ class ExportScreen(Screen[None]):
         known = set(cast("DslApp", self.app).casebook.case_ids())
         missing = [c for c in ids if c not in known]
         if missing:
-            return f"There is no case {missing[0]} in this vault."
+            return f"There is no case {clip(missing[0], 40)} in this vault."
         out_text = self.query_one("#out", Input).value.strip()
         if not out_text:
             return "Say where to save the case file."
+        if len(out_text) > MAX_PATH or any(len(p.encode()) > 255 for p in Path(out_text).parts):
+            return "That file name is too long; choose a shorter one."
+        if out_text != safe_line(out_text):
+            return "That file name has control characters in it; type it again."
         out = Path(out_text).expanduser()
+        redact = {
+            "redact_pupils": self.query_one("#redact-pupils", Checkbox).value,
+            "redact_staff": self.query_one("#redact-staff", Checkbox).value,
+        }
         if self.query_one("#mode-key", RadioButton).value:
             key = self.query_one("#recipient", Input).value.strip()
             if not key.startswith("age1"):
                 return "Paste the senior manager's age public key (it starts with age1)."
-            return ExportRequest(ids, out, recipients=(key,))
-        return ExportRequest(ids, out, passphrase="")
+            return ExportRequest(ids, out, recipients=(key,), **redact)
+        return ExportRequest(ids, out, passphrase="", **redact)
 
     def action_export(self) -> None:
         """Confirm, then export."""
@@ -120,10 +141,11 @@ class ExportScreen(Screen[None]):
             self.query_one("#message", Static).update(f"\u26a0 {request}")
             return
         if request.passphrase is not None:
-            request = ExportRequest(request.case_ids, request.out,
-                                    passphrase=export.generate_passphrase())  # fmt: skip
-        question = (f"Export {len(request.case_ids)} case(s) to {request.out}? "
-                    "The file is encrypted; the export is audited.")  # fmt: skip
+            request = replace(request, passphrase=export.generate_passphrase())
+        redacted = (" Names will be shown as initials."
+                    if request.redact_pupils or request.redact_staff else "")  # fmt: skip
+        question = (f"Export {len(request.case_ids)} case(s) to {clip(str(request.out), 120)}? "
+                    f"The file is encrypted; the export is audited.{redacted}")  # fmt: skip
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -138,7 +160,9 @@ class ExportScreen(Screen[None]):
         casebook = cast("DslApp", self.app).casebook
         result = export.export_cases(casebook, list(request.case_ids), request.out,
                                      recipients=request.recipients,
-                                     passphrase=request.passphrase or None)  # fmt: skip
+                                     passphrase=request.passphrase or None,
+                                     redact_pupils=request.redact_pupils,
+                                     redact_staff=request.redact_staff)  # fmt: skip
         return result, request.passphrase
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -149,7 +173,8 @@ class ExportScreen(Screen[None]):
         if event.state is WorkerState.SUCCESS:
             result, passphrase = event.worker.result
             text = (
-                f"Written: {result.path} ({len(result.case_ids)} case(s)). "
+                f"Written: {safe_line(result.path)} ({len(result.case_ids)} case(s)"
+                f"{', redacted' if result.redacted else ''}). "
                 f"Receipt code: {result.receipt_code}."
             )
             if passphrase:

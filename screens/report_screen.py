@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from dsl_tui.report import Report, text_lines
+from dsl_tui.terminal import safe_text
 
 
 class ReportScreen(Screen[None]):
@@ -38,7 +39,7 @@ class ReportScreen(Screen[None]):
         """The report as text: no names or free text are in it."""
         yield Header()
         with VerticalScroll():
-            yield Static(Text("\n".join(text_lines(self.report))), id="report-text")
+            yield Static(self._text(), id="report-text")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -52,4 +53,9 @@ class ReportScreen(Screen[None]):
         if self._load is None:
             return
         self.report = self._load(self.report.year + step)
-        self.query_one("#report-text", Static).update(Text("\n".join(text_lines(self.report))))
+        self.query_one("#report-text", Static).update(self._text())
+
+    def _text(self) -> Text:
+        """The report as plain text; any control character (a year group typed with escape
+        codes, say) is shown as a picture, never sent to the terminal raw."""
+        return Text(safe_text("\n".join(text_lines(self.report))))

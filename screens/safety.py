@@ -1,8 +1,13 @@
-"""No traceback reaches the screen: domain errors become a clear notice, anything else a safe one.
+"""No traceback and no raw control code reaches the screen.
 
 ``guarded`` wraps an action or handler: a ``DslError`` is shown as its own sentence; an unexpected
 error is shown as a fixed sentence (never its text, which could hold case data) and the casebook's
 state is left as the domain left it (every domain write is all-or-nothing).
+
+``ControlPictures`` is a line filter that shows control characters as harmless pictures in what a
+widget renders, so text pasted into a field (an email holding ``"\x1b]0;pwned\x07"``) is never
+sent to the terminal raw; ``SafeInput`` and ``SafeTextArea`` are the text fields that use it.
+The text itself is kept exactly as typed.
 """
 
 from __future__ import annotations
@@ -10,13 +15,19 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from rich.segment import Segment
 from textual.app import App
+from textual.color import Color
 from textual.dom import DOMNode
+from textual.filter import LineFilter
+from textual.widgets import Input, TextArea
 
 from dsl_tui.errors import DslError
+from dsl_tui.terminal import safe_line
 
 log = logging.getLogger("dsl_tui.screens")
 
@@ -66,3 +77,40 @@ def guarded(method: F) -> F:
             return None
 
     return run  # type: ignore[return-value]
+
+
+#: A control character a terminal could act on (C0, DEL, C1).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class ControlPictures(LineFilter):
+    """Show control characters in rendered lines as visible pictures (never sent raw)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        """The segments, with control characters in their text shown as pictures."""
+        return [
+            Segment(safe_line(seg.text), seg.style)
+            if not seg.control and _CONTROL.search(seg.text)
+            else seg
+            for seg in segments
+        ]
+
+
+#: The one filter instance the safe widgets share.
+CONTROL_PICTURES = ControlPictures()
+
+
+class SafeInput(Input):
+    """A one-line text field that shows control characters as pictures."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """The app's filters, then the control pictures."""
+        return [*super().get_line_filters(), CONTROL_PICTURES]
+
+
+class SafeTextArea(TextArea):
+    """A text area that shows control characters as pictures."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """The app's filters, then the control pictures."""
+        return [*super().get_line_filters(), CONTROL_PICTURES]

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
+from helpers_app import memory_casebook, wait_until
 from helpers_export import fake_casebook, sample_case
 from hypothesis import HealthCheck, settings
 
+from dsl_tui.casebook import Casebook
 from dsl_tui.export import casefile_json, package
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.exporter import build_document
+from dsl_tui.model import ConcernReport, NewPerson, PersonRole
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -134,3 +137,127 @@ def without_evidence(document: dict[str, Any]) -> dict[str, Any]:
     for record in copy["cases"]:
         record["evidence"] = [{**e, "blob_id": None} for e in record.get("evidence", [])]
     return copy
+
+
+def rendered(app: Any) -> str:
+    """Everything the app would write to the terminal for a full redraw of its screen, as text."""
+    update = app.screen._compositor.render_update(full=True)
+    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+
+
+async def paste(pilot: Any, text: str) -> None:
+    """Paste ``text`` into the focused field the way a terminal delivers a paste (one event)."""
+    from textual import events
+
+    assert pilot.app.focused is not None, "no field has the cursor"
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------- driving the TUI's forms by keys
+#: Answers that triage a concern as cyber-bullying by pupils.
+BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
+            "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
+            "still_online": "yes"}  # fmt: skip
+PUPIL = "Marigold Thistlewood"
+
+
+def one_case(*, steps_ended: bool = False) -> tuple[Casebook, str]:
+    """An in-memory casebook with one fictional open case (its steps set aside if asked)."""
+    book = memory_casebook()
+    report = ConcernReport(
+        school="sra", reporter="Form tutor", summary="Unkind messages in a game chat.",
+        people=(NewPerson(PersonRole.PUPIL, PUPIL, "Y8"),),
+    )  # fmt: skip
+    case = book.log_concern(report, BULLYING)
+    if steps_ended:
+        for step in case.steps:
+            book.set_aside_step(case.id, step.id, "Handled in the linked case.")
+    return book, case.id
+
+
+def vault_state(book: Casebook, case_id: str) -> tuple[Any, ...]:
+    """What must not move when a form refuses: the audit log and the case as stored."""
+    return tuple(book.audit_log()), book.case(case_id, view=False)
+
+
+def kept(text: str, *, one_line: bool) -> str:
+    """What a field keeps of pasted text: a one-line field keeps the first line; both strip."""
+    if one_line:
+        text = text.splitlines()[0] if text else ""
+    return text.strip()
+
+
+def assert_nothing_raw(app: Any) -> None:
+    """What the terminal would be sent for the screen holds no raw control code."""
+    shown = rendered(app)
+    assert not raw_terminal_controls(shown), repr([c for c in raw_terminal_controls(shown)][:5])
+
+
+def error_line(app: Any) -> str:
+    """The refusal sentence a dialog shows under its fields."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#error", Static).render())
+
+
+async def clear_field(pilot: Any) -> None:
+    """Empty the focused one-line field by keys (Home, then Ctrl+K), if it holds text."""
+    if getattr(pilot.app.focused, "value", ""):
+        await pilot.press("home", "ctrl+k")
+
+
+async def fill(pilot: Any, values: dict[str, str]) -> None:
+    """Tab to each field (by id; Tab goes round, so any order works) and put its value there,
+    replacing what was in it; an empty value only empties the field."""
+    for field, value in values.items():
+        for _ in range(14):  # more than any form's fields: Tab has gone round once
+            if getattr(pilot.app.focused, "id", None) == field:
+                break
+            await pilot.press("tab")
+        assert getattr(pilot.app.focused, "id", None) == field, f"the form has no {field}"
+        await clear_field(pilot)
+        if value:
+            await paste(pilot, value)
+
+
+async def open_case(pilot: Any) -> None:
+    """From the dashboard, Enter opens the one case."""
+    from screens.case_view import CaseScreen
+
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CaseScreen))
+
+
+#: The wizard's text fields in Tab order after the school, and whether each is one line.
+WIZARD_FIELDS = (
+    ("reporter", True), ("occurred", True), ("summary", False), ("child_words", False),
+    ("person-1-name", True), ("person-1-role", None), ("person-1-year", True),
+    ("platform", True), ("handle", True),
+)  # fmt: skip
+
+
+async def fill_report(pilot: Any, values: dict[str, str]) -> None:
+    """N on the dashboard, choose the first school, then fill the report's fields."""
+    from screens.wizard import ConcernWizard
+
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConcernWizard))
+    await pilot.press("enter", "down", "enter")  # the first school
+    await fill(pilot, {field: value for field, value in values.items() if value})
+
+
+async def triage_and_create(pilot: Any) -> None:
+    """Answer each question with Y, N or its number (a bullying concern), then Enter."""
+    screen = pilot.app.screen
+    while screen.phase == "question":
+        question = screen.question
+        answer = BULLYING[question.key]
+        if question.kind == "yes_no":
+            await pilot.press(answer[0])
+        else:
+            await pilot.press(str([c.key for c in question.choices].index(answer) + 1))
+    assert screen.phase == "result"
+    assert_nothing_raw(pilot.app)
+    await pilot.press("enter")

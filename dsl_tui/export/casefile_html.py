@@ -1,7 +1,8 @@
 """``case-file.html``: one self-contained, printable page rendered from the case-file document.
 
 No scripts, no external links, no images: only inline CSS, so it opens the same in any browser
-and prints cleanly. Every piece of text from the document goes through ``html.escape``.
+and prints cleanly. Every piece of text from the document goes through ``html.escape``, with
+control characters shown as visible pictures (a text browser or ``cat`` never acts on one).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from typing import Any
+
+from dsl_tui.terminal import safe_text
 
 _CSS = """
 body { font-family: Georgia, 'Times New Roman', serif; margin: 2em auto; max-width: 60em;
@@ -23,7 +26,7 @@ th { background: #eee; }
 .meta td:first-child { width: 14em; font-weight: bold; }
 .notice { border: 2px solid #111; padding: 0.5em; margin: 1em 0; font-weight: bold; }
 .muted { color: #555; }
-pre { white-space: pre-wrap; font-family: inherit; margin: 0; }
+.text { white-space: pre-wrap; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; } }
 """
 
@@ -32,7 +35,7 @@ def _t(value: Any) -> str:
     """Escaped text of any value; ``None`` and empty as a dash."""
     if value is None or value == "":
         return "&ndash;"
-    return escape(str(value), quote=True)
+    return escape(safe_text(value), quote=True)
 
 
 def _when(value: Any) -> str:
@@ -59,14 +62,15 @@ def _clauses_section(clauses: dict[str, str]) -> str:
     if not clauses:
         return ""
     rows = "".join(
-        f"<tr><td><b>{_t(ref)}</b></td><td>{_pre(text)}</td></tr>"
+        f'<tr valign="top"><td><b>{_t(ref)}</b></td><td>{_pre(text)}</td></tr>'
         for ref, text in sorted(clauses.items())
     )
     return f'<h2>Policy clauses cited</h2><table class="meta">{rows}</table>'
 
 
 def _pre(value: Any) -> str:
-    return f"<pre>{_t(value)}</pre>"
+    """Free text with its line breaks kept (``<br>``, not ``<pre>``, so text browsers wrap it)."""
+    return f'<div class="text">{_t(value).replace(chr(10), "<br>")}</div>'
 
 
 def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
@@ -74,7 +78,9 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
     if not rows:
         return f'<p class="muted">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join(
+        '<tr valign="top">' + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -109,7 +115,7 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
         )
     if case.get("transferred_to"):
         meta.append(("Transferred to", _t(case["transferred_to"])))
-    rows = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in meta)
+    rows = "".join(f'<tr valign="top"><td>{escape(k)}</td><td>{v}</td></tr>' for k, v in meta)
     parts.append(f'<table class="meta">{rows}</table>')
     parts.append("<h3>Summary of the concern</h3>" + _pre(case.get("summary")))
     if case.get("child_words"):

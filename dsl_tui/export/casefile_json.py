@@ -82,9 +82,15 @@ def case_record(case: Case, chronology: typing.Sequence[ChronologyEntry] = ()) -
     return record
 
 
+#: DEL and the C1 controls, which ``json`` leaves raw with ``ensure_ascii=False``: written as
+#: ``\u`` escapes instead, so printing the file on a terminal never acts on one (same data).
+_RAW_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
 def dumps(document: dict[str, Any]) -> bytes:
-    """The document as UTF-8 JSON, indented so a person can read it."""
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8")
+    """The document as UTF-8 JSON, indented so a person can read it (no raw control codes)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
+    return text.translate(_RAW_CONTROLS).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------- decoding

@@ -138,14 +138,22 @@ def normalise_code(code: str) -> str:
 def write_atomic(out: Path, data: bytes) -> None:
     """Write ciphertext to ``out``: temp file in the same folder, fsync, then ``os.replace``."""
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError("The folder for the case file does not exist.")
-    if out.is_dir():
-        raise UsageError("The output path is a folder; give a file name.")
-    if out.exists() and not peek(out, len(AGE_MAGIC)).startswith(AGE_MAGIC):
-        # Replacing an older case file is fine; replacing anything else (the vault!) is not.
-        raise UsageError("A file that is not a case file is already there; choose another name.")
-    fd, tmp = tempfile.mkstemp(prefix=".dsl-export-", suffix=".tmp", dir=folder)
+    try:
+        if not folder.is_dir():
+            raise UsageError("The folder for the case file does not exist.")
+        if out.is_dir():
+            raise UsageError("The output path is a folder; give a file name.")
+        if out.exists() and not peek(out, len(AGE_MAGIC)).startswith(AGE_MAGIC):
+            # Replacing an older case file is fine; replacing anything else (the vault!) is not.
+            raise UsageError(
+                "A file that is not a case file is already there; choose another name."
+            )
+        fd, tmp = tempfile.mkstemp(prefix=".dsl-export-", suffix=".tmp", dir=folder)
+    except OSError as err:  # a name too long, a folder we may not write to...
+        raise UsageError(
+            f"The case file cannot be saved there ({err.strerror or 'unusable name'}); "
+            "choose another place."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
