@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,12 +19,13 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
-from screens.safety import UNEXPECTED, show_error
+from screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
 
 log = logging.getLogger("dsl_tui.screens")
 
@@ -72,6 +73,11 @@ class DslApp(App[int]):
         #: True once the app opened the casebook itself (create / unlock): it closes it on exit.
         #: A casebook handed in by the caller stays the caller's to close.
         self._owns_casebook = False
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Every widget's rendered lines show control characters as pictures: text typed or
+        pasted anywhere (an email holding an escape sequence) never reaches the terminal raw."""
+        return [*super().get_line_filters(), CONTROL_PICTURES]
 
     # ------------------------------------------------------------------ state
     @property

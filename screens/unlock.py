@@ -73,7 +73,10 @@ class UnlockScreen(Screen[None]):
     def action_unlock(self) -> None:
         """Try the passphrase (in a worker)."""
         field = self.query_one("#passphrase", Input)
-        if field.disabled or not field.value:
+        if field.disabled:
+            return
+        if not field.value:
+            self._say("Type your passphrase, then press Enter.")
             return
         field.disabled = True
         self.query_one("#busy").display = True

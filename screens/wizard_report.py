@@ -6,7 +6,7 @@ from one, so nothing typed is lost when the app locks.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from textual.app import ComposeResult
@@ -31,14 +31,21 @@ def parse_when(text: str) -> datetime | None:
     raise ValueError("Write when it happened as YYYY-MM-DD HH:MM (or leave it empty).")
 
 
+def parse_birth_date(text: str) -> date | None:
+    """A date of birth typed as YYYY-MM-DD, or None when left empty; ValueError if unreadable."""
+    text = text.strip()
+    return date.fromisoformat(text) if text else None
+
+
 class PersonRow(Horizontal):
-    """One person in the report: name, role, year group."""
+    """One person in the report: name, role, year group, date of birth (if known)."""
 
     DEFAULT_CSS = """
     PersonRow { height: auto; }
     PersonRow Input.name { width: 2fr; }
     PersonRow Select { width: 1fr; min-width: 16; }
-    PersonRow Input.year { width: 10; }
+    PersonRow Input.year { width: 8; }
+    PersonRow Input.dob { width: 12; }
     """
 
     def __init__(self, number: int, data: dict[str, str] | None = None) -> None:
@@ -58,6 +65,8 @@ class PersonRow(Horizontal):
         )
         yield Input(self.data.get("year", ""), placeholder="year", classes="year",
                     compact=True, id=f"person-{self.number}-year")  # fmt: skip
+        yield Input(self.data.get("dob", ""), placeholder="born Y-M-D", classes="dob",
+                    compact=True, id=f"person-{self.number}-dob")  # fmt: skip
 
     def value(self) -> dict[str, str]:
         """The row as plain text."""
@@ -66,6 +75,7 @@ class PersonRow(Horizontal):
             "name": self.query_one(".name", Input).value,
             "role": role if isinstance(role, str) else PersonRole.PUPIL.value,
             "year": self.query_one(".year", Input).value,
+            "dob": self.query_one(".dob", Input).value,
         }
 
 
@@ -146,13 +156,18 @@ def report_from(data: dict[str, Any]) -> ConcernReport | str:
         occurred = parse_when(str(data.get("occurred", "")))
     except ValueError as err:
         return str(err)
-    people = tuple(
-        NewPerson(
-            PersonRole(p.get("role") or "pupil"), p["name"].strip(), p.get("year", "").strip()
-        )
-        for p in data.get("people", [])
-        if str(p.get("name", "")).strip()
-    )
+    people = []
+    for number, p in enumerate(data.get("people", []), start=1):
+        if not str(p.get("name", "")).strip():
+            continue
+        try:
+            born = parse_birth_date(str(p.get("dob", "")))
+        except ValueError:
+            return f"Write person {number}'s date of birth as YYYY-MM-DD (or leave it empty)."
+        people.append(NewPerson(
+            PersonRole(p.get("role") or "pupil"), p["name"].strip(), p.get("year", "").strip(),
+            date_of_birth=born,
+        ))  # fmt: skip
     handle = str(data.get("handle", "")).strip()
     platform = str(data.get("platform", "")).strip()
     accounts: tuple[NewAccount, ...] = ()
@@ -169,6 +184,6 @@ def report_from(data: dict[str, Any]) -> ConcernReport | str:
         summary=str(data["summary"]).strip(),
         occurred_at=occurred,
         child_words=str(data.get("child_words", "")).strip(),
-        people=people,
+        people=tuple(people),
         accounts=accounts,
     )

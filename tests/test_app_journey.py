@@ -9,6 +9,7 @@ Only keys are pressed: no screen method is called and no field is set directly.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,8 @@ async def log_the_concern(pilot: Pilot[Any]) -> None:
     await type_keys(pilot, PUPIL)
     await pilot.press("tab", "tab")  # keep the role "pupil"
     await type_keys(pilot, "Y8")
+    await pilot.press("tab")
+    await type_keys(pilot, "2013-11-02")  # date of birth (Y8)
     await pilot.press("tab")
     await type_keys(pilot, "Instagram")
     await pilot.press("tab")
@@ -242,7 +245,7 @@ async def test_first_run_to_closed_case_by_keyboard_only(tmp_path: Path) -> None
     try:
         case = book.case(case_id, view=False)
         assert case.status.value == "closed" and case.outcome == OUTCOME
-        assert [p.name for p in case.people] == [PUPIL]
+        assert [(p.name, p.date_of_birth) for p in case.people] == [(PUPIL, date(2013, 11, 2))]
         assert case.accounts[0].platform == "Instagram"
         assert [(e.description, e.location) for e in case.evidence] == [(EVIDENCE, EVIDENCE_WHERE)]
         assert case.notes[-1].text == NOTE and case.notes[-1].kind is NoteKind.FACT

@@ -49,7 +49,7 @@ async def fill_report(pilot: Pilot[Any], summary: str, person: str = "Tobias Fea
     await type_text(pilot, person)
     await pilot.press("tab", "tab")  # keep role "pupil"
     await type_text(pilot, "Y8")
-    await pilot.press("tab")
+    await pilot.press("tab", "tab")  # date of birth not known
     await type_text(pilot, "Instagram")
     await pilot.press("tab")
     await type_text(pilot, "@nightowl_77")

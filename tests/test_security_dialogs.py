@@ -280,11 +280,6 @@ async def test_the_same_person_twice_is_kept_as_two_people() -> None:
 
 
 # ------------------------------------------------------------------------------- the doors
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/unlock.py UnlockScreen.action_unlock returns silently on an empty field; "
-    'fix: `if not field.value: self._say("Type your passphrase, then press Enter.")`',
-)
 async def test_the_unlock_screen_answers_an_empty_passphrase() -> None:
     book = memory_casebook()
     session = MemorySession(book)
@@ -459,21 +454,11 @@ async def _search_box(pilot: Pilot[Any]) -> None:
     await paste(pilot, HOSTILE_NAME)
 
 
-RAW_FIX = (
-    "{where} draws pasted text with plain Input/TextArea, which send ESC and C1 codes raw to the "
-    "terminal; fix: use screens.safety.SafeInput/SafeTextArea there, or for every widget at once "
-    "add to DslApp: `def get_line_filters(self): return [*super().get_line_filters(), "
-    "CONTROL_PICTURES]` (from screens.safety)"
-)
-
-
 @pytest.mark.parametrize(
     "typing",
     [
-        pytest.param(_wizard_fields, id="wizard-report", marks=pytest.mark.xfail(
-            strict=True, reason=RAW_FIX.format(where="screens/wizard_report.py"))),
-        pytest.param(_search_box, id="dashboard-search", marks=pytest.mark.xfail(
-            strict=True, reason=RAW_FIX.format(where="screens/dashboard.py"))),
+        pytest.param(_wizard_fields, id="wizard-report"),
+        pytest.param(_search_box, id="dashboard-search"),
     ],
 )  # fmt: skip
 async def test_text_typed_in_a_field_never_reaches_the_terminal_raw(
@@ -487,11 +472,6 @@ async def test_text_typed_in_a_field_never_reaches_the_terminal_raw(
         assert_nothing_raw(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/unlock.py CreateVaultScreen: the name and role fields are plain Input "
-    "(raw ESC reaches the terminal while typing); fix: SafeInput from screens.safety",
-)
 async def test_the_name_typed_on_the_create_screen_never_reaches_the_terminal_raw(
     tmp_path: Path,
 ) -> None:
@@ -502,12 +482,6 @@ async def test_the_name_typed_on_the_create_screen_never_reaches_the_terminal_ra
         assert_nothing_raw(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/wizard_report.py has no date-of-birth field, so a date before the child's "
-    "birth cannot be entered (or refused) in the TUI; fix: an Input id person-N-dob in "
-    "PersonRow, parsed like parse_when into NewPerson.date_of_birth in report_from",
-)
 async def test_the_wizard_refuses_a_concern_dated_before_the_child_was_born() -> None:
     book = memory_casebook()
     app = DslApp(casebook=book, session=MemorySession(book))
@@ -522,6 +496,33 @@ async def test_the_wizard_refuses_a_concern_dated_before_the_child_was_born() ->
             await triage_and_create(pilot)
             await pilot.pause()
         assert any("before person 1's date of birth" in n for n in notices(app)), notices(app)
+        assert not book.case_ids()
+
+
+@pytest.mark.parametrize(
+    ("dob", "said"),
+    [
+        ("1st of May", "Write person 1's date of birth as YYYY-MM-DD"),
+        ("2099-05-01", "Person 1's date of birth is in the future"),
+    ],
+)
+async def test_the_wizard_refuses_an_unreadable_or_future_date_of_birth(
+    dob: str, said: str
+) -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        fields = {"person-1-dob": dob, "reporter": "Form tutor", "summary": "Unkind messages.",
+                  "person-1-name": PUPIL}  # fmt: skip
+        await fill_report(pilot, fields)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        if app.screen.phase == "question":
+            await triage_and_create(pilot)
+            await pilot.pause()
+        shown = notices(app) + [str(w.render()) for w in app.screen.query(Static)]
+        assert any(said in n for n in shown), shown
         assert not book.case_ids()
 
 
