@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,6 +75,16 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+def _year_label(group: str) -> str:
+    """ ", Y9" or ", R" from a typed year group; nothing else of the free text gets through (it
+    could hold a name or a terminal control code)."""
+    text = group.strip().lower()
+    if text == "r" or text.startswith("rec"):
+        return ", R"
+    year = re.match(r"(?:y|year)?\s*(\d{1,2})\b", text)
+    return f", Y{int(year.group(1))}" if year else ""
+
+
 def _patterns(cases: list[Case]) -> list[tuple[str, int]]:
     """Accounts and people that appear in more than one case, with safe labels."""
     accounts: dict[tuple[str, str], set[str]] = {}
@@ -92,9 +103,7 @@ def _patterns(cases: list[Case]) -> list[tuple[str, int]]:
             key = (person.role.value, ident)
             people.setdefault(key, set()).add(case.id)
             if person.role is PersonRole.PUPIL:
-                group = person.year_group.strip()
-                year = f", Y{group.lstrip('Yy').strip()}" if group else ""
-                labels_for_people[key] = f"pupil {person.initials}{year}"
+                labels_for_people[key] = f"pupil {person.initials}{_year_label(person.year_group)}"
     found: list[tuple[str, int]] = []
     per_platform: Counter[str] = Counter()
     for (platform, _ident), ids in sorted(accounts.items(), key=lambda kv: -len(kv[1])):

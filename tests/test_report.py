@@ -138,3 +138,31 @@ def test_csv_never_overwrites_a_file_that_is_not_a_report(tmp_path: Path) -> Non
     with pytest.raises(UsageError):
         write_csv(report, tmp_path / "vault.dsl")
     assert (tmp_path / "vault.dsl").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("Year 9", "pupil Z.Q., Y9"),
+        ("y9 (Mrs Okonkwo's form)", "pupil Z.Q., Y9"),
+        ("Reception", "pupil Z.Q., R"),
+        ("9\x1b]0;pwned\x07\x1b[2J", "pupil Z.Q., Y9"),
+        ("\x1b]0;pwned\x07 9", "pupil Z.Q."),
+        ("Quartermaine's form", "pupil Z.Q."),
+    ],
+)
+def test_only_the_year_number_of_a_typed_year_group_reaches_the_report(
+    typed: str, label: str
+) -> None:
+    """A year group is free text: a name or a terminal control code typed there must not reach
+    the anonymised report."""
+    cases = [
+        replace(
+            c, people=tuple(replace(p, year_group=typed) if p.id == "p9" else p for p in c.people)
+        )  # fmt: skip
+        for c in canary_cases()
+    ]
+    report = build_report(cases, 2026)
+    assert (label, 2) in report.patterns
+    shown = "\n".join(text_lines(report)) + csv_text(report)
+    assert "Okonkwo" not in shown and "Quartermaine" not in shown and "\x1b" not in shown
