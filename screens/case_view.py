@@ -16,14 +16,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.casebook import Casebook
-from dsl_tui.model import Case, Step, StepState
+from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState
 from dsl_tui.terminal import safe_line
 from screens.dialogs import (
+    AccountDialog,
     DecisionDialog,
     DecisionRecord,
     EvidenceDialog,
     NewNote,
     NoteDialog,
+    PersonDialog,
     RiskChange,
     RiskDialog,
     StepCompletion,
@@ -51,6 +53,8 @@ class CaseScreen(Screen[None]):
         Binding("s", "set_aside_step", "Set aside", id="case.set_aside_step"),
         Binding("n", "add_note", "Note", id="case.add_note"),
         Binding("v", "add_evidence", "Evidence", id="case.add_evidence", show=False),
+        Binding("p", "add_person", "Person", id="case.add_person", show=False),
+        Binding("a", "add_account", "Account", id="case.add_account", show=False),
         Binding("d", "record_decision", "Decision", id="case.decision"),
         Binding("r", "change_risk", "Risk", id="case.risk"),
         Binding("x", "close_case", "Close", id="case.close", tooltip="Close the case"),
@@ -306,6 +310,28 @@ class CaseScreen(Screen[None]):
                 screen.notify("Evidence recorded (see Notes & evidence).")
 
         self.app.push_screen(EvidenceDialog("Record evidence"), lambda r: done(self, r))
+
+    def action_add_person(self) -> None:
+        """Add someone to the case (e.g. the sender, once known)."""
+
+        @guarded
+        def done(screen: CaseScreen, person: NewPerson | None) -> None:
+            if person is not None:
+                screen.show(screen.casebook.add_person(screen.case_id, person))
+                screen.notify("Person added (see Summary).")
+
+        self.app.push_screen(PersonDialog("Add a person"), lambda r: done(self, r))
+
+    def action_add_account(self) -> None:
+        """Add an online account, web address or phone number (8.2)."""
+
+        @guarded
+        def done(screen: CaseScreen, account: NewAccount | None) -> None:
+            if account is not None:
+                screen.show(screen.casebook.add_account(screen.case_id, account))
+                screen.notify("Account added (see Summary).")
+
+        self.app.push_screen(AccountDialog("Add an account or address"), lambda r: done(self, r))
 
     def action_record_decision(self) -> None:
         """Record a decision (e.g. not to refer) with its reasons."""

@@ -7,6 +7,7 @@ re-checks everything and its ``DslError`` message is shown by the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from textual import on
@@ -16,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
-from dsl_tui.model import AnswerSpec, NoteKind, Risk, Step
+from dsl_tui.model import AnswerSpec, NewAccount, NewPerson, NoteKind, PersonRole, Risk, Step
 from screens.safety import SafeInput, SafeTextArea
 
 SAVE = Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True)
@@ -280,6 +281,63 @@ class EvidenceDialog(Dialog[tuple[str, str]]):
             self.refuse("Describe the evidence.")
             return
         self.dismiss((text, self.query_one("#location", Input).value.strip()))
+
+
+class PersonDialog(Dialog[NewPerson]):
+    """Add someone to a case found out about later: name, role, year group, date of birth."""
+
+    def fields(self) -> ComposeResult:
+        yield Label("Name (or “unknown”)")
+        yield SafeInput(compact=True, id="name")
+        yield Label("Role")
+        yield Select([(r.value, r.value) for r in PersonRole], value=PersonRole.PUPIL.value,
+                     allow_blank=False, compact=True, id="role")  # fmt: skip
+        yield Label("Year group (pupils)")
+        yield SafeInput(compact=True, id="year")
+        yield Label("Date of birth, YYYY-MM-DD (if known)")
+        yield SafeInput(compact=True, id="dob")
+
+    def action_save(self) -> None:
+        """Dismiss with the person (the casebook checks the dates)."""
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            self.refuse("Write the person's name (or “unknown”).")
+            return
+        dob_text = self.query_one("#dob", Input).value.strip()
+        try:
+            born = date.fromisoformat(dob_text) if dob_text else None
+        except ValueError:
+            self.refuse("Write the date of birth as YYYY-MM-DD (or leave it empty).")
+            return
+        role = self.query_one("#role", Select).value
+        self.dismiss(NewPerson(
+            PersonRole(role if isinstance(role, str) else PersonRole.PUPIL.value), name,
+            self.query_one("#year", Input).value.strip(), date_of_birth=born,
+        ))  # fmt: skip
+
+
+class AccountDialog(Dialog[NewAccount]):
+    """Add an online account, web address or phone number to a case (8.2)."""
+
+    def fields(self) -> ComposeResult:
+        yield Label("Platform or site (e.g. Instagram)")
+        yield SafeInput(compact=True, id="platform")
+        yield Label("Account handle, web address or phone number")
+        yield SafeInput(compact=True, id="where")
+
+    def action_save(self) -> None:
+        """Dismiss with the account: a web address, a phone number or a handle."""
+        platform = self.query_one("#platform", Input).value.strip()
+        where = self.query_one("#where", Input).value.strip()
+        if not where:
+            self.refuse("Write the handle, web address or phone number.")
+            return
+        if where.startswith(("http://", "https://", "www.")):
+            self.dismiss(NewAccount(platform, url=where))
+        elif where.replace(" ", "").lstrip("+").isdigit():
+            self.dismiss(NewAccount(platform, phone=where))
+        else:
+            self.dismiss(NewAccount(platform, handle=where))
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -13,10 +13,18 @@ from helpers_app import (
 from textual.widgets import Label
 
 from dsl_tui.casebook import Casebook
-from dsl_tui.model import ConcernReport, NewPerson, NoteKind, PersonRole, Risk, StepState
+from dsl_tui.model import (
+    ConcernReport,
+    NewAccount,
+    NewPerson,
+    NoteKind,
+    PersonRole,
+    Risk,
+    StepState,
+)
 from screens.app import DslApp
 from screens.case_view import CaseScreen
-from screens.dialogs import EvidenceDialog, StepDialog, TextPrompt
+from screens.dialogs import AccountDialog, EvidenceDialog, PersonDialog, StepDialog, TextPrompt
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
@@ -244,3 +252,51 @@ async def test_evidence_by_keys_refuses_an_empty_description_and_saves_nothing()
     assert item.description == "Screenshot of a DM saying [b]meet me[/b]"
     assert item.location == "Instagram, @nightowl_77"
     assert not item.sha256, "a description only: no file is attached"
+
+
+async def test_add_a_person_and_an_account_found_out_later_by_keys() -> None:
+    """The sender is named a day later: P adds them (a bad date of birth is refused first),
+    A adds their account, and the case now shows the other case sharing that account."""
+    book, case_id = one_case()
+    other = book.log_concern(
+        ConcernReport(school="kha", reporter="Parent", summary="Messages from the same account",
+                      accounts=(NewAccount("Instagram", handle="@nightowl_77"),)),
+        BULLYING,
+    )  # fmt: skip
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await type_keys(pilot, "Thistlewood")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.screen.query_one("#cases").rows) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PersonDialog))
+        await type_keys(pilot, "Corin Ashgrove")
+        await pilot.press("tab", "tab")  # keep the role "pupil"
+        await type_keys(pilot, "Y9")
+        await pilot.press("tab")
+        await type_keys(pilot, "14/03/2012")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PersonDialog), "an unreadable date is refused"
+        assert "YYYY-MM-DD" in str(app.screen.query_one("#error").render())
+        assert len(book.case(case_id, view=False).people) == 1
+        await pilot.press(*["backspace"] * 10)
+        await type_keys(pilot, "2012-03-14")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AccountDialog))
+        await type_keys(pilot, "Instagram\t@NightOwl_77")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        await wait_until(pilot, lambda: other.id in str(app.screen.query_one("#summary").render()))
+    case = book.case(case_id, view=False)
+    added = case.people[-1]
+    assert (added.name, added.year_group, str(added.date_of_birth)) == (
+        "Corin Ashgrove", "Y9", "2012-03-14")  # fmt: skip
+    assert case.accounts[-1].handle == "@NightOwl_77"
+    assert [row.id for row, _ in book.linked(case_id)] == [other.id]
