@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_app import MemorySession, memory_casebook, notices, type_text, wait_until
+from helpers_app import (
+    PASSPHRASE,
+    USER,
+    MemorySession,
+    memory_casebook,
+    notices,
+    type_text,
+    wait_until,
+)
 from textual.pilot import Pilot
 
+from dsl_tui import session
+from dsl_tui.casebook import Casebook
 from dsl_tui.model import Risk
 from screens.app import DslApp
 from screens.case_view import CaseScreen
@@ -73,12 +85,30 @@ async def answer_all(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
     return asked
 
 
+#: The folder of the current test's real vault, and the casebooks to close after it.
+_FOLDER: list[Path] = []
+_OPEN: list[Casebook] = []
+
+
+@pytest.fixture(autouse=True)
+def _real_vault_folder(tmp_path: Path) -> Iterator[None]:
+    _FOLDER[:] = [tmp_path]
+    yield
+    while _OPEN:
+        book = _OPEN.pop()
+        if book.vault is not None:
+            session.lock(book)
+
+
 async def log(
     answers: dict[str, str], summary: str, create_key: str = "ctrl+s"
 ) -> tuple[DslApp, Any, list[str], str]:
-    """Run the whole wizard on a fresh in-memory casebook; returns app state to check."""
-    book = memory_casebook()
-    app = DslApp(casebook=book, session=MemorySession(book))
+    """Run the whole wizard against a real vault in a temporary folder, then close the vault and
+    open it again from disk: the casebook returned is the reopened one."""
+    path = _FOLDER[0] / "school.dsl"
+    book = session.create(path, USER, "DSL", PASSPHRASE)
+    _OPEN.append(book)
+    app = DslApp(vault_path=path, casebook=book)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press("n")
@@ -91,7 +121,10 @@ async def log(
         result_text = str(app.screen.query_one("#r-text").render())
         await pilot.press(create_key)
         await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
-    return app, book, asked, result_text
+    session.lock(book)
+    reopened = session.unlock(path, PASSPHRASE)
+    _OPEN.append(reopened)
+    return app, reopened, asked, result_text
 
 
 async def test_bullying_with_threatening_instagram_messages() -> None:
