@@ -51,8 +51,9 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 SEARCH_PAUSE = 0.25
 
 #: Most rows drawn at once: the most urgent come first, and search or filters narrow the rest.
-#: (Drawing every one of 5,000 rows costs seconds in the table; 250 costs about a tenth.)
-MAX_ROWS = 250
+#: (Drawing every one of 5,000 rows costs seconds in the table; redrawing 250 rows made a search
+#: keystroke at 10,000 cases take 60-90 ms, 100 rows keep it under 50 ms: bench/RESULTS.md.)
+MAX_ROWS = 100
 
 
 class DashboardScreen(Screen[None]):

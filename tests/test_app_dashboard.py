@@ -97,6 +97,21 @@ async def test_the_search_text_is_built_in_a_worker_once_the_dashboard_shows() -
         assert book._index.links_built
 
 
+async def test_a_long_list_shows_the_most_urgent_and_says_how_many_there_are() -> None:
+    from screens.dashboard import MAX_ROWS
+
+    book = memory_casebook(MAX_ROWS + 30)
+    every = book.summaries(status="all")
+    assert len(every) > MAX_ROWS
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")  # all cases, open and closed
+        await wait_until(pilot, lambda: rows(app) == [s.id for s in every[:MAX_ROWS]])
+        counts = str(app.screen.query_one("#counts", Static).render())
+        assert f"{MAX_ROWS} most urgent of {len(every)}" in counts
+
+
 async def test_help_lists_keys_and_policy_text() -> None:
     book = memory_casebook()
     app = DslApp(casebook=book, session=MemorySession(book))
