@@ -230,10 +230,16 @@ async def test_first_run_to_closed_case_by_keyboard_only(tmp_path: Path) -> None
         assert app.is_locked
         await type_keys(pilot, PASSPHRASE + "\n")
         dashboard = await on_screen(pilot, DashboardScreen)
-        await pilot.press("c")  # closed cases
-        await pilot.pause()
         table = dashboard.query_one("#cases", DataTable)
+        await pilot.press("c")  # closed cases
+        await wait_until(pilot, lambda: table.row_count == 1)
+        assert str(table.get_row_at(0)[0]) == case_id
+        await pilot.press("slash")  # search every word of the case: here, the evidence note
+        await type_keys(pilot, "mother agrees\n")
+        await wait_until(pilot, lambda: "mother agrees" in text_of(app, "#counts"))
         assert table.row_count == 1 and str(table.get_row_at(0)[0]) == case_id
+        await pilot.press("escape")  # clear the search
+        await wait_until(pilot, lambda: "Search" not in text_of(app, "#counts"))
         await pilot.press("enter")
         await on_screen(pilot, CaseScreen)
         assert "CLOSED" in text_of(app, "#case-title")

@@ -48,10 +48,12 @@ from dsl_tui.model import Case, ConcernReport, NewPerson, PersonRole
 from screens.app import DslApp
 from screens.case_view import CaseScreen
 from screens.dialogs import (
+    AccountDialog,
     ConfirmDialog,
     DecisionDialog,
     EvidenceDialog,
     NoteDialog,
+    PersonDialog,
     RiskDialog,
     StepDialog,
     TextPrompt,
@@ -104,6 +106,14 @@ CASE_FORMS = {
     ),
     "close case": CaseForm(
         ("x",), TextPrompt, (("text", False),), lambda c: (c.outcome,), steps_ended=True
+    ),
+    "add person": CaseForm(
+        ("p",), PersonDialog, (("name", True), ("year", True)),
+        lambda c: (c.people[-1].name, c.people[-1].year_group),
+    ),
+    "add account": CaseForm(
+        ("a",), AccountDialog, (("platform", True), ("where", True)),
+        lambda c: (c.accounts[-1].platform, c.accounts[-1].handle),
     ),
 }  # fmt: skip
 
