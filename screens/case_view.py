@@ -59,7 +59,7 @@ class CaseScreen(Screen[None]):
         Binding("r", "change_risk", "Risk", id="case.risk"),
         Binding("x", "close_case", "Close", id="case.close", tooltip="Close the case"),
         Binding("e", "export", "Export", id="case.export", show=False),
-        Binding("escape", "back", "Back", id="case.back"),
+        Binding("escape", "back", "Back", id="case.back", show=False),
     ]
 
     def __init__(self, case_id: str, note_draft: str = "") -> None:
