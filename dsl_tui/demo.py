@@ -22,6 +22,7 @@ from dsl_tui.model import (
     NoteKind,
     PersonRole,
     Question,
+    Risk,
     StepState,
 )
 
@@ -192,6 +193,29 @@ def _answers_for(step: Any, rng: random.Random) -> dict[str, str]:
     }
 
 
+#: Words in a step's key that mark a referral, a report to the police or a safeguarding
+#: essential: a real DSL does not set those aside, so neither does the demo.
+_NEVER_ASIDE = (
+    "police", "csc", "ceop", "lado", "refer", "describe", "speak", "secure", "call", "ukcis",
+    "iwf", "keep_records", "support", "record_not", "report_senior", "seriousness",
+    "disciplinary", "investigate", "assess", "hr_advice", "consent", "low_level",
+)  # fmt: skip
+
+
+def _may_be_set_aside(step: Any) -> bool:
+    """Whether the demo may set this step aside (never a referral or an urgent step)."""
+    return step.route is None and not any(word in step.key for word in _NEVER_ASIDE)
+
+
+def _aside_reason(step: Any) -> str:
+    """A reason a DSL would write for setting this step aside."""
+    if any(word in step.key for word in ("platform", "host", "removal", "taken_down", "block")):
+        return "The account and its posts were deleted before a report could be made."
+    if "parent" in step.key:
+        return "Parents already told by the head of year; recorded in the notes."
+    return "Not needed in this case: covered by another step (see notes)."
+
+
 def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> None:
     """Notes, evidence, step outcomes and maybe a closing, dated between the report and now."""
     start = case.reported_at
@@ -224,7 +248,7 @@ def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> 
                 case.id, f"Description of messages from {words['handle']}", words["platform"],
                 captured_at=start,
             )  # fmt: skip
-        if rng.random() < 0.1:
+        if rng.random() < 0.1 and case.risk in (Risk.LOW, Risk.MEDIUM):
             casebook.record_decision(
                 case.id, "no referral", "Threshold for referral not met; support in school."
             )
@@ -235,8 +259,9 @@ def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> 
                 continue
             if old or rng.random() < 0.7:
                 at["now"] = min(now, max(start, due - timedelta(hours=rng.random() * 3)))
-                if rng.random() < 0.1:
-                    casebook.set_aside_step(case.id, step.id, "Not needed in this case; see notes.")
+                aside = rng.random() < 0.1
+                if aside and _may_be_set_aside(step):
+                    casebook.set_aside_step(case.id, step.id, _aside_reason(step))
                 else:
                     casebook.complete_step(case.id, step.id, rng.choice(OUTCOMES),
                                            _answers_for(step, rng))  # fmt: skip

@@ -15,8 +15,8 @@ export = pytest.importorskip("dsl_tui.export")
 
 
 async def test_export_with_a_one_time_passphrase(tmp_path: Path) -> None:
-    book = memory_casebook(3)
-    case_id = book.summaries()[0].id
+    book = memory_casebook(5)
+    case_id = book.summaries()[0].id  # the most urgent open case
     out = tmp_path / "case.age"
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -142,7 +142,7 @@ async def test_idle_lock_keeps_the_unfinished_concern() -> None:
 
 
 async def test_note_being_typed_survives_a_lock() -> None:
-    book = memory_casebook(3)
+    book = memory_casebook(5)  # some open cases on the dashboard
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
