@@ -90,3 +90,23 @@ def test_demo_data_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         session.lock(book)
     monkeypatch.setattr("sys.stdin", io.StringIO(passphrase + "\n"))
     assert cli.main(["demo-data", "--cases", "0", "--vault", str(path), "--passphrase-stdin"]) == 2
+
+
+def test_demo_never_sets_aside_a_referral_or_skips_one_on_a_serious_case(
+    demo_book: tuple[Casebook, list[str]],
+) -> None:
+    """Demo data a DSL would recognise: a referral, a police report or a safeguarding essential
+    is never set aside, and no decision not to refer is recorded on a high-risk case."""
+    book, ids = demo_book
+    set_aside = 0
+    for case_id in ids:
+        case = book.case(case_id, view=False)
+        for step in case.steps:
+            if step.state is StepState.SET_ASIDE:
+                set_aside += 1
+                assert step.route is None, (step.key, step.reason)
+                assert not any(w in step.key for w in ("police", "refer", "ceop", "lado")), step.key
+                assert step.reason and "see notes" not in step.reason.lower()[:10]
+        if any(d.kind == "no referral" for d in case.decisions):
+            assert case.risk.value in ("low", "medium"), case.id
+    assert set_aside, "some steps are set aside, as in real casework"
