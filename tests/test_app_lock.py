@@ -162,3 +162,48 @@ async def test_note_being_typed_survives_a_lock() -> None:
         notes = book.case(case_id).notes
         assert notes[-1].text == "Spoke to the pupil at break"
         assert f"note:{case_id}" not in book.draft_keys()
+
+
+async def test_a_concern_half_logged_survives_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vault file as a crash would leave it (copied while the app is mid-wizard, never
+    locked or compacted) opens with the half-logged concern offered back, answers and all."""
+    import shutil
+
+    path = tmp_path / "desk" / "school.dsl"
+    path.parent.mkdir()
+    session.lock(session.create(path, "Hollis Brandt-Achebe", "DSL", PASSPHRASE))
+    crashed = tmp_path / "after-the-crash" / "school.dsl"
+    crashed.parent.mkdir()
+    app = DslApp(vault_path=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConcernWizard))
+        await pilot.press("enter", "down", "enter")  # the first school
+        await pilot.press("tab")
+        await type_text(pilot, "Mrs Penhaligon, dinner supervisor")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "Saw threats to a pupil on a phone at lunch")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen.phase == "question")  # type: ignore[attr-defined]
+        await pilot.press("n")  # not in immediate danger
+        await pilot.pause()
+        shutil.copyfile(path, crashed)  # the disk at this moment: what a power cut leaves
+        await pilot.press("ctrl+q")
+    monkeypatch.setenv("DSL_TUI_STATE", str(tmp_path / "state-after-the-crash"))
+    again = DslApp(vault_path=crashed)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(again.screen, UnlockScreen))
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(again.screen, ConcernWizard))
+        wizard = again.screen
+        assert isinstance(wizard, ConcernWizard)
+        assert "Your unfinished concern was restored." in notices(again)
+        assert wizard.answers.get("immediate_danger") == "no"
+        assert wizard.draft["report"]["summary"] == "Saw threats to a pupil on a phone at lunch"
