@@ -168,7 +168,7 @@ class AuditLog:
         self.head = GENESIS
         if table:
             # Doc ids only grow and tables keep insertion order: the last key is the head.
-            last = table[next(reversed(table))]
+            last = table[next(reversed(table))]  # type: ignore[arg-type]
             self.seq = int(last["seq"])
             self.head = str(last["hash"])
 

@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _keep_global_options(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _keep_global_options(subparsers: argparse._SubParsersAction) -> None:
     """Let ``dsl-tui --vault PATH COMMAND`` work: a subcommand's own ``--vault`` and
     ``--passphrase-stdin`` must not overwrite the global ones with their defaults when not given."""
     for sub in subparsers.choices.values():

@@ -118,16 +118,16 @@ class ExportScreen(Screen[None]):
         if out_text != safe_line(out_text):
             return "That file name has control characters in it; type it again."
         out = Path(out_text).expanduser()
-        redact = {
-            "redact_pupils": self.query_one("#redact-pupils", Checkbox).value,
-            "redact_staff": self.query_one("#redact-staff", Checkbox).value,
-        }
+        pupils = self.query_one("#redact-pupils", Checkbox).value
+        staff = self.query_one("#redact-staff", Checkbox).value
         if self.query_one("#mode-key", RadioButton).value:
             key = self.query_one("#recipient", Input).value.strip()
             if not key.startswith("age1"):
                 return "Paste the senior manager's age public key (it starts with age1)."
-            return ExportRequest(ids, out, recipients=(key,), **redact)
-        return ExportRequest(ids, out, passphrase="", **redact)
+            return ExportRequest(
+                ids, out, recipients=(key,), redact_pupils=pupils, redact_staff=staff
+            )
+        return ExportRequest(ids, out, passphrase="", redact_pupils=pupils, redact_staff=staff)
 
     def action_export(self) -> None:
         """Confirm, then export."""
@@ -171,7 +171,7 @@ class ExportScreen(Screen[None]):
             return
         message = self.query_one("#message", Static)
         if event.state is WorkerState.SUCCESS:
-            result, passphrase = event.worker.result
+            result, passphrase = cast("tuple[Any, str | None]", event.worker.result)
             text = (
                 f"Written: {safe_line(result.path)} ({len(result.case_ids)} case(s)"
                 f"{', redacted' if result.redacted else ''}). "

@@ -19,6 +19,7 @@ from dsl_tui.errors import DslError, WrongPassphrase
 from dsl_tui.vault.passphrase import check_passphrase
 
 if TYPE_CHECKING:
+    from dsl_tui.casebook import Casebook
     from screens.app import DslApp
 
 
@@ -98,7 +99,7 @@ class UnlockScreen(Screen[None]):
         self.query_one("#busy").display = False
         field = self.query_one("#passphrase", Input)
         if event.state is WorkerState.SUCCESS:
-            self.dsl_app.unlocked(event.worker.result)
+            self.dsl_app.unlocked(cast("Casebook", event.worker.result))
             return
         error = event.worker.error
         if isinstance(error, WrongPassphrase):
@@ -229,7 +230,7 @@ class CreateVaultScreen(Screen[None]):
             return
         self.query_one("#busy").display = False
         if event.state is WorkerState.SUCCESS:
-            self.dsl_app.unlocked(event.worker.result)
+            self.dsl_app.unlocked(cast("Casebook", event.worker.result))
             return
         error = event.worker.error
         message = (

@@ -230,7 +230,7 @@ class Store:
             finally:
                 proxy.depth -= 1
             return
-        before = {name: t._next_id for name, t in self.tables.items()}
+        before: dict[str, int | None] = {name: t._next_id for name, t in self.tables.items()}
         proxy.depth = 1
         ok = False
         try:
@@ -258,5 +258,5 @@ class Store:
         """After a failed batch, undo its changes in memory so memory never runs ahead of disk."""
         self._proxy.undo()
         for name, table in self.tables.items():
-            table._next_id = next_ids[name]
+            table._next_id = next_ids[name]  # type: ignore[assignment]
             table.clear_cache()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl_tui.audit import AuditLog
 from dsl_tui.casebook import steps as step_rules
@@ -31,25 +31,30 @@ class CaseWork:
     _audit: AuditLog
     _blobs: Any
 
-    # Provided by Casebook.
-    def _saving(self) -> AbstractContextManager[None]: ...  # pragma: no cover
-    def _record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
-    def _open_record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
-    def _add_part(self, record: CaseRecord, table: str, doc: Doc) -> None: ...  # pragma: no cover
-    def _event(
-        self, record: CaseRecord, kind: str, text: str, ref: str = ""
-    ) -> Doc: ...  # pragma: no cover
-    def _append_parts(
-        self, record: CaseRecord, added: list[tuple[str, Doc]]
-    ) -> None: ...  # pragma: no cover
-    def _wake(self, record: CaseRecord) -> Doc: ...  # pragma: no cover
-    def _review_on(self, core: Doc, people: list[Doc]) -> Any: ...  # pragma: no cover
-    @staticmethod
-    def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc: ...  # pragma: no cover
-    @staticmethod
-    def _account_doc(
-        case_id: str, account_id: str, account: NewAccount
-    ) -> Doc: ...  # pragma: no cover
+    if TYPE_CHECKING:  # provided by Casebook
+
+        def _saving(self) -> AbstractContextManager[None]: ...  # pragma: no cover
+        def _record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
+        def _open_record(self, case_id: str) -> CaseRecord: ...  # pragma: no cover
+        def _add_part(
+            self, record: CaseRecord, table: str, doc: Doc
+        ) -> None: ...  # pragma: no cover
+        def _event(
+            self, record: CaseRecord, kind: str, text: str, ref: str = ""
+        ) -> Doc: ...  # pragma: no cover
+        def _append_parts(
+            self, record: CaseRecord, added: list[tuple[str, Doc]]
+        ) -> None: ...  # pragma: no cover
+        def _wake(self, record: CaseRecord) -> Doc: ...  # pragma: no cover
+        def _review_on(self, core: Doc, people: list[Doc]) -> Any: ...  # pragma: no cover
+        @staticmethod
+        def _person_doc(
+            case_id: str, person_id: str, person: NewPerson
+        ) -> Doc: ...  # pragma: no cover
+        @staticmethod
+        def _account_doc(
+            case_id: str, account_id: str, account: NewAccount
+        ) -> Doc: ...  # pragma: no cover
 
     # ------------------------------------------------------------------ helpers
     def _step(self, record: CaseRecord, step_id: str) -> Doc:

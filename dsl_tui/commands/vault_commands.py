@@ -120,7 +120,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the vault subcommands."""
     p = subparsers.add_parser("init", help="create a vault without the TUI")
     cli.add_common(p)

@@ -9,7 +9,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pyrage  # type: ignore[import-untyped]
+import pyrage
 
 from dsl_tui.errors import StorageError, UsageError
 

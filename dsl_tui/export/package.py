@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import pyrage  # type: ignore[import-untyped]
+import pyrage
 
 from dsl_tui.errors import ExportError, StorageError, UsageError, VaultTampered, WrongPassphrase
 

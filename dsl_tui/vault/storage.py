@@ -279,7 +279,7 @@ class JournalTable(Table):
             raise TypeError("JournalTable needs a VaultStorage")
         return storage
 
-    def _read_table(self) -> TableView:
+    def _read_table(self) -> TableView:  # type: ignore[override]
         """The live table behind a view that is safe to iterate while others save."""
         storage = self._vault_storage
         return TableView(storage.tables_view().get(self.name, {}), storage.lock)
