@@ -156,21 +156,23 @@ class AuditLog:
         *,
         insert: Callable[[dict[str, Any]], int] | None = None,
         set_head: Callable[[dict[str, Any]], None] | None = None,
-        raw: Mapping[str, Any] | None = None,
+        head: Mapping[str, Any] | None = None,
     ) -> None:
-        """Read the chain head once. ``insert``, ``set_head`` and ``raw`` let the casebook
-        write through its own tables (so an entry and its head are one save)."""
+        """Read the chain head once: the stored ``head`` document when given (written in the
+        same save as the last entry), else the last entry. ``insert`` and ``set_head`` let the
+        casebook write through its own tables (so an entry and its head are one save)."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._insert = insert or db.table(AUDIT_TABLE).insert
         self._set_head = set_head or partial(_upsert_head, db)
-        table = raw if raw is not None else _raw_table(db)
         self.seq = 0
         self.head = GENESIS
-        if table:
+        if head is None:
+            table = _raw_table(db)
             # Doc ids only grow and tables keep insertion order: the last key is the head.
-            last = table[next(reversed(table))]  # type: ignore[arg-type]
-            self.seq = int(last["seq"])
-            self.head = str(last["hash"])
+            head = table[list(table)[-1]] if table else None
+        if head is not None:
+            self.seq = int(head["seq"])
+            self.head = str(head["hash"])
 
     def append(self, who: str, action: str, case_id: str = "", detail: str = "") -> AuditEntry:
         """Add one entry to the chain and store it; returns it."""

@@ -19,7 +19,7 @@ from tinydb.table import Document
 
 from dsl_tui.errors import StorageError
 from dsl_tui.vault import CompactionPolicy, Vault
-from dsl_tui.vault.loader import load
+from dsl_tui.vault.loader import load, unpacked
 
 json_leaf = st.one_of(
     st.none(),
@@ -39,7 +39,7 @@ documents = st.dictionaries(st.text(max_size=10), json_value, max_size=5)
 actions = st.lists(
     st.tuples(
         st.sampled_from(["insert", "update", "remove", "truncate", "upsert"]),
-        st.sampled_from(["_default", "notes", "cases"]),
+        st.sampled_from(["_default", "notes", "cases", "audit"]),  # audit: packed in snapshots
         documents,
         st.integers(0, 30),
     ),
@@ -97,7 +97,7 @@ def test_any_json_documents_survive_journal_and_compaction(
     # Decode the file from disk exactly as open does (snapshot + journal replay), minus the KDF.
     loaded = load(vault.path.read_bytes(), None, data_key=vault._data_key)
     assert loaded.generation == vault.generation
-    reread = {name: {int(k): v for k, v in docs.items()} for name, docs in loaded.tables.items()}
+    reread = {name: {int(k): v for k, v in docs.items()} for name, docs in unpacked(loaded).items()}
     assert reread == expected
 
 

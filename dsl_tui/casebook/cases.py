@@ -90,13 +90,15 @@ class Casebook(CaseWork, CaseViews):
     # ----------------------------------------------------------------- plumbing
     def _load(self) -> None:
         """Build the index, the audit chain head and the drafts from one read of the tables."""
-        snapshot = self._store.snapshot()
+        # The audit log is not read: its stored head says where the chain goes on (a vault
+        # keeps the log packed until the audit view, an export or verify reads it).
+        snapshot = self._store.snapshot(skip=frozenset({"audit"}))
         self._index = CaseIndex.build(snapshot)
         heads = snapshot["audit_head"]
         self._head_doc = int(next(iter(heads))) if heads else None
         self._audit = AuditLog(
             self.db, self._audit_clock, insert=partial(self._store.insert, "audit"),
-            set_head=self._set_audit_head, raw=snapshot["audit"],
+            set_head=self._set_audit_head, head=heads[next(iter(heads))] if heads else None,
         )  # fmt: skip
         self._drafts = Drafts(self._store, snapshot["drafts"])
 

@@ -156,13 +156,22 @@ class Store:
                 self.tables[name] = _FastTable(self._proxy, name)
         self._touched: dict[tuple[str, int], dict[str, Any] | None] = {}
 
-    def snapshot(self) -> dict[str, dict[str, Any]]:
-        """Every stored table as ``{name: {doc_id: doc}}``, read once (for building the index).
+    def snapshot(self, skip: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+        """The stored tables (all but ``skip``) as ``{name: {doc_id: doc}}``, read once (for
+        building the index). A skipped table the vault keeps packed is not decoded.
 
         The documents may be the storage's own: callers copy what they keep and never change them.
         """
-        data = self.db.storage.read() or {}
-        return {name: data.get(name) or {} for name in TABLES}
+        return self._read([name for name in TABLES if name not in skip])
+
+    def _read(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        storage: Any = self.db.storage
+        read_tables = getattr(storage, "read_tables", None)
+        if callable(read_tables):
+            tables: dict[str, dict[str, Any]] = read_tables(names)
+            return tables
+        data = storage.read() or {}
+        return {name: data.get(name) or {} for name in names}
 
     def insert(self, table: str, doc: dict[str, Any]) -> int:
         """Insert one document; returns its doc id."""
@@ -215,8 +224,7 @@ class Store:
         return list(ops.values())
 
     def _stored(self, table: str, doc_id: int) -> dict[str, Any] | None:
-        data = self.db.storage.read() or {}
-        doc: dict[str, Any] | None = data.get(table, {}).get(str(doc_id))
+        doc: dict[str, Any] | None = self._read([table])[table].get(str(doc_id))
         return doc
 
     @contextmanager

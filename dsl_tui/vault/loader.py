@@ -7,10 +7,7 @@ the newest good backup.
 from __future__ import annotations
 
 import base64
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +17,7 @@ from dsl_tui.errors import VaultTampered, WrongPassphrase
 from dsl_tui.vault.header import Header, SnapshotFile, open_body, parse_snapshot, unwrap_slot
 from dsl_tui.vault.journal import JournalScan, read_records
 from dsl_tui.vault.kdf import MAX_ITERATIONS, MAX_MEMORY_KIB, KdfParams, derive_key
-from dsl_tui.vault.storage import Tables, apply_ops
+from dsl_tui.vault.storage import PACKED_TABLES, Packed, Tables, apply_ops, collector_paused
 
 #: Derived key-encryption keys by (salt, params): a backup with the same slot costs no extra KDF.
 KekCache = dict[tuple[bytes, KdfParams], bytes]
@@ -35,6 +32,8 @@ class Loaded:
     slot_id: str
     meta: dict[str, Any]
     tables: Tables
+    #: Tables kept as JSON text until first read (see ``storage.Packed``).
+    packed: dict[str, Packed]
     generation: int
     records: int
     snapshot_end: int
@@ -73,26 +72,7 @@ def unlock_key(
     raise WrongPassphrase("That passphrase does not open this vault.")
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole vault is decoded, then freeze it.
-
-    Decoding makes millions of small containers that all live on; left running, the collector
-    walks them again and again (at 10,000 cases that nearly doubles the decode time), and once
-    it is running again it would walk them all at its next collection. Frozen, they are left out
-    of every collection; reference counting still frees them (the casebook unfreezes on lock).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
-def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
+def _document(body: bytes) -> tuple[dict[str, Any], Tables, dict[str, Packed]]:
     bad = VaultTampered("The vault's contents are not in the expected form (damaged).")
     try:
         doc = json.loads(body)
@@ -102,12 +82,30 @@ def _document(body: bytes) -> tuple[dict[str, Any], Tables]:
         not isinstance(doc, dict)
         or not isinstance(doc.get("meta"), dict)
         or not isinstance(doc.get("tables"), dict)
+        or not isinstance(doc.get("packed", {}), dict)
     ):
         raise bad
     tables = doc["tables"]
     if not all(isinstance(t, dict) for t in tables.values()):
         raise bad
-    return doc["meta"], tables
+    try:
+        packed = {name: Packed.parse(value) for name, value in doc.get("packed", {}).items()}
+    except (ValueError, TypeError, AttributeError):
+        raise bad from None
+    if set(packed) & set(tables) or set(packed) - PACKED_TABLES:
+        raise bad
+    return doc["meta"], tables, packed
+
+
+def unpacked(loaded: Loaded) -> Tables:
+    """Every table of a loaded vault, packed ones decoded (VaultTampered if one is not a table)."""
+    tables = dict(loaded.tables)
+    for name, packed in loaded.packed.items():
+        try:
+            tables[name] = packed.decode()
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise VaultTampered("The vault's audit log is not in the expected form.") from None
+    return tables
 
 
 def keyring(meta: dict[str, Any], header: Header, data_key: bytes) -> dict[str, bytes]:
@@ -135,14 +133,14 @@ def load(
         data_key, slot_id = unlock_key(header, passphrase or "", preferred, kek_cache)
     else:
         slot_id = ""
-    with _collector_paused():
+    with collector_paused():
         return _decoded(snap, header, data_key, slot_id, raw)
 
 
 def _decoded(
     snap: SnapshotFile, header: Header, data_key: bytes, slot_id: str, raw: bytes
 ) -> Loaded:
-    meta, tables = _document(open_body(snap, data_key))
+    meta, tables, packed = _document(open_body(snap, data_key))
     aead = AESGCM(data_key)
     scan = JournalScan(snap.journal_start, snap.chain_seed)
     records = 0
@@ -157,7 +155,7 @@ def _decoded(
     ):
         try:
             ops = json.loads(record.plaintext)
-            apply_ops(tables, ops)
+            apply_ops(tables, ops, packed)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise VaultTampered(
                 "A record in the vault's journal is not in the expected form."
@@ -169,6 +167,7 @@ def _decoded(
         slot_id=slot_id,
         meta=meta,
         tables=tables,
+        packed=packed,
         generation=header.generation + records,
         records=records,
         snapshot_end=snap.journal_start,

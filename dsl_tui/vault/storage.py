@@ -15,14 +15,19 @@ would re-encrypt ~50 MB per note, and a failed write would leave memory ahead of
 - A save changes the live table in place (O(documents saved), whatever the table's size) and
   replaces, never mutates, a saved document. Saves and every iteration of a live table hold the
   storage lock; lookups by id need no lock.
+- The audit log (the largest table, read only by the audit view, an export and verify) stays
+  *packed*: the snapshot keeps it as one JSON text that is decoded the first time it is read.
+  Entries saved meanwhile are kept as journal operations beside the text (:class:`Packed`).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from tinydb import TinyDB
@@ -34,6 +39,84 @@ from dsl_tui.errors import StorageError
 
 Tables = dict[str, dict[str, Any]]
 Persist = Callable[[bytes], None]
+
+#: Tables a snapshot keeps packed (one JSON text, decoded when first read). The audit log holds
+#: about 40 % of a vault's bytes and a session rarely reads it: appending needs only its head.
+PACKED_TABLES = frozenset({"audit"})
+
+#: Journal operations kept beside a packed table's text before a snapshot decodes it to fold
+#: them in (so a vault whose audit log is never read does not carry an ever longer list).
+MAX_PACKED_OPS = 5000
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many documents are decoded, then freeze them.
+
+    Decoding makes millions of small containers that all live on; left running, the collector
+    walks them again and again (at 10,000 cases that nearly doubles the decode time), and once
+    it is running again it would walk them all at its next collection. Frozen, they are left out
+    of every collection; reference counting still frees them (the casebook unfreezes on lock).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass
+class Packed:
+    """A table as the snapshot keeps it: its JSON text, the next free doc id, and the journal
+    operations saved since (applied in order when the text is decoded)."""
+
+    text: str
+    next_id: int
+    ops: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, table: Mapping[str, Any]) -> Packed:
+        """Pack a live table."""
+        next_id = max(map(int, table), default=0) + 1
+        return cls(json.dumps(table, separators=(",", ":")), next_id)
+
+    @classmethod
+    def parse(cls, value: Any) -> Packed:
+        """From the snapshot's ``packed`` entry (ValueError when it is not in that form)."""
+        if not isinstance(value, dict) or set(value) - {"text", "next_id", "ops"}:
+            raise ValueError("packed table")
+        text, next_id, ops = value.get("text"), value.get("next_id"), value.get("ops", [])
+        if not isinstance(text, str) or type(next_id) is not int or not isinstance(ops, list):
+            raise ValueError("packed table")
+        packed = cls(text, next_id)
+        for op in ops:
+            packed.add(op)
+        return packed
+
+    def add(self, op: dict[str, Any]) -> None:
+        """Keep a ``put`` operation (without ``clear``) for when the text is decoded."""
+        if not isinstance(op, dict) or op.get("op") != "put" or op.get("clear"):
+            raise ValueError("a packed table takes only put operations")
+        for key in op.get("set", {}):
+            self.next_id = max(self.next_id, int(key) + 1)
+        self.ops.append(op)
+
+    def saved(self) -> dict[str, Any]:
+        """The snapshot's entry for this table."""
+        return {"text": self.text, "next_id": self.next_id, "ops": self.ops}
+
+    def decode(self) -> dict[str, Any]:
+        """The table with every kept operation applied (ValueError if the text is not a table)."""
+        with collector_paused():
+            table = json.loads(self.text)
+            if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
+                raise ValueError("packed table")
+            holder = {"t": table}
+            apply_ops(holder, [{**op, "t": "t"} for op in self.ops])
+        return holder["t"]
 
 
 def clone(value: Any) -> Any:
@@ -50,16 +133,24 @@ def encode_ops(ops: list[dict[str, Any]]) -> bytes:
     return json.dumps(ops, separators=(",", ":")).encode("ascii")
 
 
-def apply_ops(tables: Tables, ops: list[dict[str, Any]]) -> None:
+def apply_ops(
+    tables: Tables, ops: list[dict[str, Any]], packed: dict[str, Packed] | None = None
+) -> None:
     """Apply decoded journal operations to the in-memory document, in place.
 
     A changed table is changed where it is (O(changed documents), not O(table)); documents are
     never changed, only replaced. So a reader in another thread must not iterate a live table
     outside :attr:`VaultStorage.lock`: it iterates a :class:`TableView`, which copies the pairs
-    under the lock first.
+    under the lock first. An operation on a table still packed is kept beside its text; one
+    that drops, replaces or clears it makes the text moot.
     """
     for op in ops:
         kind, name = op["op"], op["t"]
+        if packed and name in packed:
+            if kind == "put" and not op.get("clear"):
+                packed[name].add(op)
+                continue
+            del packed[name]
         if kind == "drop":
             tables.pop(name, None)
         elif kind == "replace":
@@ -162,9 +253,15 @@ class VaultStorage(Storage):
     """TinyDB storage over the decrypted document held in memory; writes go through ``persist``."""
 
     def __init__(
-        self, tables: Tables, persist: Persist, after_commit: Callable[[], None] | None = None
+        self,
+        tables: Tables,
+        persist: Persist,
+        after_commit: Callable[[], None] | None = None,
+        packed: dict[str, Packed] | None = None,
     ) -> None:
         self._tables: Tables | None = tables
+        #: Tables not decoded yet (see :class:`Packed`); never also in ``_tables``.
+        self._packed: dict[str, Packed] = dict(packed or {})
         self._persist = persist
         self._after_commit = after_commit
         #: Serialises every change (saves may come from worker threads) and every iteration of a
@@ -174,15 +271,73 @@ class VaultStorage(Storage):
         self._versions: dict[str, int] = {}
         self._counter = 0
 
-    def _live(self) -> Tables:
+    def _raw(self) -> Tables:
         if self._tables is None:
             raise StorageError("The vault is locked; unlock it again to continue.")
         return self._tables
 
+    def _unpack(self, name: str) -> None:
+        """Decode a packed table into the live document (call holding :attr:`lock`)."""
+        packed = self._packed.get(name)
+        if packed is None:
+            return
+        try:
+            table = packed.decode()
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise StorageError(
+                "The vault's audit log is not in the expected form; run dsl-tui verify."
+            ) from None
+        self._raw()[name] = table
+        del self._packed[name]
+
+    def _live(self) -> Tables:
+        """The whole live document, every packed table decoded."""
+        with self.lock:
+            tables = self._raw()
+            for name in list(self._packed):
+                self._unpack(name)
+            return tables
+
+    def live_table(self, name: str) -> dict[str, Any] | None:
+        """One live table (decoded first if packed), or None when there is none. For this
+        package only: never hand it out; iterate it only while holding :attr:`lock`."""
+        if name in self._packed:
+            with self.lock:
+                self._unpack(name)
+        return self._raw().get(name)
+
+    def is_packed(self, name: str) -> bool:
+        """True while table ``name`` is still the snapshot's text (not decoded)."""
+        return name in self._packed
+
+    def packed_next_id(self, name: str) -> int | None:
+        """The next free doc id of a packed table (None when it is not packed)."""
+        with self.lock:
+            packed = self._packed.get(name)
+            return None if packed is None else packed.next_id
+
     def tables_view(self) -> Tables:
-        """The live document (for this package only: never hand it out; iterate it only while
-        holding :attr:`lock`)."""
+        """The live document, every table decoded (for this package only: never hand it out;
+        iterate it only while holding :attr:`lock`)."""
         return self._live()
+
+    def snapshot_parts(self) -> tuple[Tables, dict[str, Any]]:
+        """What a new snapshot holds (call holding :attr:`lock`): the live tables, and the
+        packed tables as saved entries. A table in :data:`PACKED_TABLES` is packed again; one
+        whose kept operations passed :data:`MAX_PACKED_OPS` is decoded to fold them in."""
+        for name, packed in list(self._packed.items()):
+            if len(packed.ops) > MAX_PACKED_OPS:
+                self._unpack(name)
+        raw = self._raw()
+        tables = {n: t for n, t in raw.items() if n not in PACKED_TABLES}
+        packed_out = {n: p.saved() for n, p in self._packed.items()}
+        for name in PACKED_TABLES & raw.keys():
+            packed_out[name] = Packed.of(raw[name]).saved()
+        return tables, packed_out
+
+    def read_tables(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Some live tables by name ({} for a missing one), decoding only those."""
+        return {name: self.live_table(name) or {} for name in names}
 
     def version(self, name: str) -> int:
         """A number that changes whenever table ``name`` is saved (read it under :attr:`lock`)."""
@@ -191,7 +346,7 @@ class VaultStorage(Storage):
     def table_copy(self, name: str) -> dict[str, Any]:
         """A shallow copy of one table, taken under the lock (safe to iterate in any thread)."""
         with self.lock:
-            return dict(self._live().get(name) or {})
+            return dict(self.live_table(name) or {})
 
     def read(self) -> Tables | None:
         """A shallow copy of the table map (TinyDB's drop_table mutates what it reads)."""
@@ -216,11 +371,11 @@ class VaultStorage(Storage):
         if not ops:
             return
         with self.lock:
-            live = self._live()
+            live = self._raw()
             payload = encode_ops(ops)
             self._persist(payload)
             decoded = json.loads(payload)
-            apply_ops(live, decoded)
+            apply_ops(live, decoded, self._packed)
             for op in decoded:
                 self._counter += 1
                 self._versions[op["t"]] = self._counter
@@ -230,6 +385,7 @@ class VaultStorage(Storage):
     def close(self) -> None:
         """Forget the document (the vault is locked)."""
         self._tables = None
+        self._packed = {}
 
 
 class TableView(Mapping[str, Any]):
@@ -282,16 +438,23 @@ class JournalTable(Table):
     def _read_table(self) -> TableView:  # type: ignore[override]
         """The live table behind a view that is safe to iterate while others save."""
         storage = self._vault_storage
-        return TableView(storage.tables_view().get(self.name, {}), storage.lock)
+        return TableView(storage.live_table(self.name) or {}, storage.lock)
+
+    def _get_next_id(self) -> int:
+        """TinyDB's next id; a packed table knows it without being decoded."""
+        if self._next_id is None:
+            # TinyDB annotates _next_id as None; it holds the next id once known.
+            self._next_id = self._vault_storage.packed_next_id(self.name)  # type: ignore[assignment]
+        return super()._get_next_id()
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
         """Run ``updater`` on a staged copy, journal the delta, then apply it to memory."""
         storage = self._vault_storage
         with storage.lock:
-            tables = storage.tables_view()
-            staged = StagedTable(tables.get(self.name, {}))
+            base = storage.live_table(self.name)
+            staged = StagedTable(base if base is not None else {})
             updater(staged)  # type: ignore[arg-type]
-            op = staged.delta(self.name, self.name in tables)
+            op = staged.delta(self.name, base is not None)
             if op is not None:
                 storage.commit([op])
             self.clear_cache()
@@ -318,7 +481,7 @@ class JournalTable(Table):
         return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]
 
     def _pairs(self) -> list[tuple[str, Any]]:
-        return list(self._vault_storage.tables_view().get(self.name, {}).items())
+        return list((self._vault_storage.live_table(self.name) or {}).items())
 
     def _matching_ids(self, cond: QueryLike) -> list[int]:
         return [int(k) for k, doc in self._read_table().items() if cond(doc)]
@@ -342,8 +505,15 @@ class JournalTable(Table):
             return super().remove(cond, doc_ids)
 
     def insert(self, document: Mapping[str, Any]) -> int:
-        """TinyDB's insert; a plain ``tinydb.table.Document`` keeps its own id."""
-        with self._vault_storage.lock:
+        """TinyDB's insert; a plain ``tinydb.table.Document`` keeps its own id. A new document
+        in a packed table is saved without decoding the table."""
+        storage = self._vault_storage
+        with storage.lock:
+            if storage.is_packed(self.name) and not isinstance(document, Document):
+                doc_id = self._get_next_id()
+                storage.commit([{"op": "put", "t": self.name, "set": {str(doc_id): document}}])
+                self.clear_cache()
+                return doc_id
             return super().insert(_as_vault_document(document))
 
     def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[int]:

@@ -32,7 +32,7 @@ from dsl_tui.vault.atomic import append_at, make_private_dir, storage_error, wri
 from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, parse_snapshot
 from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
-from dsl_tui.vault.loader import KekCache, Loaded, keyring, load
+from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
 from dsl_tui.vault.lock import VaultLock
 from dsl_tui.vault.passphrase import check_passphrase
 from dsl_tui.vault.storage import VaultDB, VaultStorage
@@ -65,7 +65,9 @@ class Vault:
         self.torn_tail_dropped = loaded.torn_tail
         #: A sentence when this vault is older than one this OS user opened before, else None.
         self.rollback_warning: str | None = None
-        self._storage = VaultStorage(loaded.tables, self._append, self._after_commit)
+        self._storage = VaultStorage(
+            loaded.tables, self._append, self._after_commit, packed=loaded.packed
+        )
         self.db = VaultDB(self._storage)
         #: The backup of the state found at open, written beside the DSL's work (see ``open``).
         self._opening_backup: threading.Thread | None = None
@@ -247,9 +249,10 @@ class Vault:
             self._rewrite_locked(header, data_key, meta)
 
     def _rewrite_locked(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
-        tables = self._storage.tables_view()
+        tables, packed = self._storage.snapshot_parts()
         header = replace(header, snapshot_id=new_id(16), generation=self.generation + 1)
-        body = json.dumps({"meta": meta, "tables": tables}, separators=(",", ":"))
+        document = {"meta": meta, "tables": tables, "packed": packed}
+        body = json.dumps(document, separators=(",", ":"))
         data = encode_snapshot(header, data_key, body.encode("ascii"))
         write_atomic(self.path, [data])
         self._header, self._meta = header, meta
@@ -386,6 +389,7 @@ class Vault:
         problems: list[str] = []
         try:
             loaded = load(recovery.read_vault(self.path), None, data_key=self._data_key)
+            on_disk = unpacked(loaded)
         except VaultTampered as err:
             problems.append(err.message)
         except StorageError as err:
@@ -393,7 +397,7 @@ class Vault:
         else:
             with self._storage.lock:
                 differs = loaded.generation != self.generation
-                differs = differs or loaded.tables != self._storage.tables_view()
+                differs = differs or on_disk != self._storage.tables_view()
             if differs:
                 problems.append("The vault on disk differs from what this session holds.")
         keys = keyring(self._meta, self._header, self._data_key)
