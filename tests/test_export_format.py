@@ -30,6 +30,7 @@ from dsl_tui.export import (
     package,
 )
 from dsl_tui.export.casefile_json import validate
+from dsl_tui.export.redact import redact_document
 
 
 @pytest.fixture()
@@ -259,7 +260,6 @@ def test_an_export_the_audit_cannot_record_is_taken_back(
 
 
 def test_a_role_in_brackets_is_kept_while_the_name_is_hidden() -> None:
-    from dsl_tui.export.redact import redact_document
 
     document = {
         "cases": [
@@ -289,3 +289,44 @@ def test_export_replaces_an_old_case_file_but_never_another_file(
     with pytest.raises(UsageError):
         export_cases(book, ["SRA-2026-0001"], precious, recipients=[key[1]])
     assert precious.read_bytes() == b"DSLVAULT not a case file"
+
+
+@pytest.mark.parametrize(
+    ("reporter", "hidden", "shown"),
+    [
+        (
+            "Maisie Lindqvist (pupil (self-report))",
+            "Maisie Lindqvist",
+            "M.L. (pupil (self-report))",
+        ),
+        ("Jo Bellweather, parent (by phone)", "Bellweather", "J.B., parent (by phone)"),
+        ("Wren Thistlewood (Head of Year)", None, "Wren Thistlewood (Head of Year)"),
+    ],
+    ids=["pupil", "parent", "staff"],
+)
+def test_redacting_pupils_hides_a_reporter_who_is_a_pupil_or_family(
+    reporter: str, hidden: str | None, shown: str
+) -> None:
+    """The reporter is free text ("name and role"): a pupil or a parent reporting is named nowhere
+    in a pupils-redacted file; a member of staff reporting still is (staff redaction hides them)."""
+    document = {
+        "cases": [
+            {
+                "reporter": reporter,
+                "people": [{"role": "pupil", "name": "Orla Brightwater"}],
+                "chronology": [{"by": reporter, "text": f"Reported by {_name(reporter)}."}],
+            }
+        ]
+    }
+    redacted = redact_document(document, pupils=True, staff=False)
+    case = redacted["cases"][0]
+    assert case["reporter"] == shown
+    text = json.dumps(redacted)
+    if hidden:
+        for part in [hidden, *hidden.split()]:
+            assert part not in text, part
+    assert "parent (by phone)" in text or "parent" not in reporter  # roles are kept
+
+
+def _name(reporter: str) -> str:
+    return reporter.split("(")[0].split(",")[0].strip()

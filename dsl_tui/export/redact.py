@@ -22,6 +22,25 @@ STAFF_NAME_FIELDS = frozenset({"by", "done_by", "added_by", "owner", "reporter",
 
 _LETTER = r"[^\W\d_]"
 
+#: A reporter whose role (after the name) says this is a child or their family: their name is
+#: hidden with the pupils' ("Maisie Lindqvist (pupil, self-report)", "Jo Bell, parent").
+_FAMILY_ROLE = re.compile(
+    r"\b(pupils?|students?|child|children|parents?|carers?|mother|mum|father|dad|guardian|"
+    r"grandparents?|grandmother|grandfather|siblings?|brother|sister|family)\b",
+    re.IGNORECASE,
+)
+
+
+def _name_of(entry: str) -> str:
+    """The name in "Inez Dunmore (IT technician)" or "Jo Bell, parent": not the role."""
+    return re.split(r"[(,;]", entry, maxsplit=1)[0].strip()
+
+
+def _is_family(reporter: str) -> bool:
+    """True when the reporter's role (what follows the name) names a pupil or their family."""
+    role = reporter[len(_name_of(reporter)) :]
+    return _FAMILY_ROLE.search(role) is not None
+
 
 def initials(name: str) -> str:
     """Initials of a name, the same way ``Person.initials`` makes them ("A.B.")."""
@@ -97,9 +116,10 @@ def _staff_names(value: Any, found: set[str]) -> None:
 def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> dict[str, Any]:
     """A copy of the case-file document with the chosen people's names replaced by initials.
 
-    ``pupils`` hides pupils and their parents; ``staff`` hides staff in the case and the staff
-    who use dsl-tui (reporter, note authors, step owners, the exporter); both together hide
-    every person named in a case (unknown adults and others too).
+    ``pupils`` hides pupils and their parents, and a reporter whose role in brackets says they are
+    a pupil or family; ``staff`` hides staff in the case and the staff who use dsl-tui (reporter,
+    note authors, step owners, the exporter); both together hide every person named in a case
+    (unknown adults and others too).
     """
     redactor = Redactor()
     everyone = pupils and staff
@@ -109,12 +129,14 @@ def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> d
             hide = everyone or (pupils and role in PUPIL_ROLES) or (staff and role == "staff")
             if hide and person.get("name"):
                 redactor.add(person["name"])
+        reporter = case.get("reporter")
+        if pupils and isinstance(reporter, str) and _is_family(reporter):
+            redactor.add(_name_of(reporter))
     if staff:
         found: set[str] = set()
         _staff_names(document, found)
         for name in sorted(found):
-            # "Inez Dunmore (IT technician)": the role in brackets is not part of the name.
-            redactor.add(re.sub(r"\([^)]*\)", " ", name))
+            redactor.add(_name_of(name))
     redacted: dict[str, Any] = redactor.walk(document)
     # Dates of birth identify a child as surely as a name.
     for case in redacted.get("cases", []):
