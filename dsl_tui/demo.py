@@ -174,9 +174,15 @@ def demo_report(
     summary = SUMMARIES.get(about, SUMMARIES["other"]).format(
         pupil=pupil, handle=handle, platform=platform
     )
+    reporter, role = _name(rng), rng.choice(REPORTERS)
+    if role.startswith("pupil"):
+        reporter = pupil  # a self-report comes from the pupil the case is about
+    elif role.startswith("parent"):
+        parents = [p.name for p in people if p.role is PersonRole.PARENT]
+        reporter = parents[0] if parents else f"{rng.choice(FIRST_NAMES)} {pupil.split()[-1]}"
     return ConcernReport(
         school=school.key,
-        reporter=f"{_name(rng)} ({rng.choice(REPORTERS)})",
+        reporter=f"{reporter} ({role})",
         summary=summary,
         reported_at=reported_at,
         occurred_at=reported_at - timedelta(hours=rng.randint(1, 96)),
