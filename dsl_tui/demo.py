@@ -275,7 +275,18 @@ def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> 
             current = casebook.case(case.id, view=False)
             if all(s.state is not StepState.OPEN for s in current.steps):
                 at["now"] = min(now, start + span)
-                casebook.close(case.id, rng.choice(CLOSINGS))
+                casebook.close(case.id, rng.choice(_closings_for(current)))
+
+
+def _closings_for(case: Any) -> list[str]:
+    """Closing outcomes that fit what was done: a hand-over to children's social care only when
+    a referral to them was made, and never after a decision not to refer."""
+    referred = any(
+        s.state is StepState.DONE and ("csc" in s.key or "refer" in s.key) for s in case.steps
+    )
+    not_referred = any(d.kind == "no referral" for d in case.decisions)
+    fits = referred and not not_referred
+    return [c for c in CLOSINGS if fits or "social care" not in c]
 
 
 def add_demo_cases(casebook: Any, n: int, seed: int = 2026) -> list[str]:

@@ -110,3 +110,22 @@ def test_demo_never_sets_aside_a_referral_or_skips_one_on_a_serious_case(
         if any(d.kind == "no referral" for d in case.decisions):
             assert case.risk.value in ("low", "medium"), case.id
     assert set_aside, "some steps are set aside, as in real casework"
+
+
+def test_demo_closes_a_case_as_handed_to_social_care_only_after_referring_it(
+    demo_book: tuple[Casebook, list[str]],
+) -> None:
+    """A case file reads true: no "handed over to children's social care" after a decision not to
+    refer, or without a referral step done."""
+    book, ids = demo_book
+    handed = 0
+    for case_id in ids:
+        case = book.case(case_id, view=False)
+        if "social care" not in (case.outcome or ""):
+            continue
+        handed += 1
+        assert not any(d.kind == "no referral" for d in case.decisions), case.id
+        assert any(
+            s.state is StepState.DONE and ("csc" in s.key or "refer" in s.key) for s in case.steps
+        ), case.id
+    assert handed, "some closed cases were handed over"
