@@ -207,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     kdf = os.environ.get("DSL_TUI_KDF", "")
     notes = [
         f"Vaults built with the demo generator (DSL_TUI_KDF={kdf or 'calibrated'}); the KDF is "
-        "timed alone with the vault's own parameters and subtracted for 'beyond the KDF'.",
+        "timed alone with the vault's own parameters and subtracted for 'beyond the KDF'. Each "
+        "unlock runs in a fresh process, as the app's does (imports not timed).",
         "Open a case, save a note and complete a step are domain calls on an unlocked casebook, "
         "each a different case; a save returns when the vault is encrypted and on disk.",
         "Search: `Casebook.search` of each prefix of one word, as typed. Dashboard: "

@@ -19,6 +19,9 @@ from typing import Any
 from timing import Timing, not_available, repeat, stopwatch
 from vaults import BENCH_PASSPHRASE, NotBuiltYet, import_part, peek
 
+#: This folder (the unlock probe imports this module from it).
+HERE = Path(__file__).resolve().parent
+
 NOTE_TEXT = (
     "Spoke with the pupil's form tutor at break; the account has posted twice more since Monday. "
     "Screenshots were described, not copied, and the host was asked to remove the posts."
@@ -40,22 +43,50 @@ def guarded(measure: Callable[[], Any]) -> Any:
 # ---------------------------------------------------------------- unlock and the KDF alone
 
 
+#: One unlock in a fresh process, as the app does it: imports first (not timed), then one
+#: ``session.unlock`` and one KDF run with the vault's own parameters.
+_UNLOCK_PROBE = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[3])
+import workloads
+from dsl_tui import session
+derive, note = workloads._kdf_runner(__import__("pathlib").Path(sys.argv[1]))
+start = time.perf_counter()
+casebook = session.unlock(sys.argv[1], sys.argv[2])
+took = time.perf_counter() - start
+session.lock(casebook)
+print(json.dumps({"unlock": took, "kdf": workloads.stopwatch(derive), "note": note}))
+"""
+
+
 def measure_unlock(vault: Path, repeats: int) -> tuple[Timing, Timing, Timing]:
     """Unlock (``session.unlock``, KDF included), the KDF alone, and unlock beyond the KDF.
 
-    Each run times one unlock and then one KDF with the vault's own parameters, so that both
-    see the same load on a shared machine; "beyond" is the difference within each pair.
+    Each run is a fresh process (as the app unlocks once after it starts), so what the harness
+    itself holds (other sizes' vaults, the peers' tables) does not weigh on it. A run times one
+    unlock and then one KDF with the vault's own parameters, so that both see the same load on a
+    shared machine; "beyond" is the difference within each pair.
     """
-    session = import_part("dsl_tui.session")
-    derive, note = _kdf_runner(vault)
+    import_part("dsl_tui.session")
     unlocks: list[float] = []
     kdfs: list[float] = []
+    note = ""
     for _ in range(repeats):
-        start = time.perf_counter()
-        casebook = session.unlock(vault, BENCH_PASSPHRASE)
-        unlocks.append(time.perf_counter() - start)
-        session.lock(casebook)
-        kdfs.append(stopwatch(derive))
+        proc = subprocess.run(
+            [sys.executable, "-c", _UNLOCK_PROBE, str(vault), BENCH_PASSPHRASE, str(HERE)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=os.environ.copy(),
+            check=False,
+        )
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+            raise RuntimeError(f"unlock probe failed: {last[:80]}")
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        unlocks.append(got["unlock"])
+        kdfs.append(got["kdf"])
+        note = got["note"]
     beyond = [max(0.0, u - k) for u, k in zip(unlocks, kdfs, strict=True)]
     return Timing(samples=unlocks), Timing(samples=kdfs, note=note), Timing(samples=beyond)
 
