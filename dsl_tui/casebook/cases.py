@@ -91,7 +91,7 @@ class Casebook(CaseWork, CaseViews):
     def _load(self) -> None:
         """Build the index, the audit chain head and the drafts from one read of the tables."""
         # The audit log is not read: its stored head says where the chain goes on (a vault
-        # keeps the log packed until the audit view, an export or verify reads it).
+        # keeps the log packed until verify or Casebook.audit_log reads it).
         snapshot = self._store.snapshot(skip=frozenset({"audit"}))
         self._index = CaseIndex.build(snapshot)
         heads = snapshot["audit_head"]

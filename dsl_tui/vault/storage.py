@@ -15,7 +15,7 @@ would re-encrypt ~50 MB per note, and a failed write would leave memory ahead of
 - A save changes the live table in place (O(documents saved), whatever the table's size) and
   replaces, never mutates, a saved document. Saves and every iteration of a live table hold the
   storage lock; lookups by id need no lock.
-- The audit log (the largest table, read only by the audit view, an export and verify) stays
+- The audit log (the largest table, read only by `verify` and `Casebook.audit_log`) stays
   *packed*: the snapshot keeps it as one JSON text that is decoded the first time it is read.
   Entries saved meanwhile are kept as journal operations beside the text (:class:`Packed`).
 """
