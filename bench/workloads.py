@@ -72,18 +72,7 @@ def measure_unlock(vault: Path, repeats: int) -> tuple[Timing, Timing, Timing]:
     kdfs: list[float] = []
     note = ""
     for _ in range(repeats):
-        proc = subprocess.run(
-            [sys.executable, "-c", _UNLOCK_PROBE, str(vault), BENCH_PASSPHRASE, str(HERE)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=os.environ.copy(),
-            check=False,
-        )
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-            raise RuntimeError(f"unlock probe failed: {last[:80]}")
-        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        got = run_probe(_UNLOCK_PROBE, str(vault), BENCH_PASSPHRASE, str(HERE))
         unlocks.append(got["unlock"])
         kdfs.append(got["kdf"])
         note = got["note"]
@@ -351,8 +340,19 @@ print(json.dumps({"base_kib": base, "maxrss_kib": maxrss, "traced_peak": peak, "
 def measure_memory(vault: Path) -> dict[str, Any]:
     """Memory of a fresh process that unlocks the vault: tracemalloc peak and ru_maxrss."""
     import_part("dsl_tui.session")
+    try:
+        return run_probe(_MEMPROBE, str(vault), BENCH_PASSPHRASE)
+    except RuntimeError as err:
+        return {"na": f"n/a ({err})"}
+
+
+def run_probe(script: str, *args: str) -> dict[str, Any]:
+    """Run ``script`` in a fresh Python process; its last line of output, as JSON.
+
+    RuntimeError (with the last line of its errors) when the process fails.
+    """
     proc = subprocess.run(
-        [sys.executable, "-c", _MEMPROBE, str(vault), BENCH_PASSPHRASE],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         timeout=600,
@@ -361,7 +361,7 @@ def measure_memory(vault: Path) -> dict[str, Any]:
     )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        return {"na": f"n/a (probe failed: {last[:80]})"}
+        raise RuntimeError(f"probe failed: {last[:80]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 

@@ -116,10 +116,10 @@ def _staff_names(value: Any, found: set[str]) -> None:
 def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> dict[str, Any]:
     """A copy of the case-file document with the chosen people's names replaced by initials.
 
-    ``pupils`` hides pupils and their parents, and a reporter whose role in brackets says they are
-    a pupil or family; ``staff`` hides staff in the case and the staff who use dsl-tui (reporter,
-    note authors, step owners, the exporter); both together hide every person named in a case
-    (unknown adults and others too).
+    ``pupils`` hides pupils and their parents, and a reporter whose role (after the name, in
+    brackets or after a comma) says they are a pupil or family; ``staff`` hides staff in the
+    case and the staff who use dsl-tui (reporter, note authors, step owners, the exporter); both
+    together hide every person named in a case (unknown adults and others too).
     """
     redactor = Redactor()
     everyone = pupils and staff

@@ -103,7 +103,7 @@ def unpacked(loaded: Loaded) -> Tables:
     for name, packed in loaded.packed.items():
         try:
             tables[name] = packed.decode()
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except ValueError:
             raise VaultTampered("The vault's audit log is not in the expected form.") from None
     return tables
 

@@ -110,12 +110,17 @@ class Packed:
 
     def decode(self) -> dict[str, Any]:
         """The table with every kept operation applied (ValueError if the text is not a table)."""
-        with collector_paused():
-            table = json.loads(self.text)
-            if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
-                raise ValueError("packed table")
-            holder = {"t": table}
-            apply_ops(holder, [{**op, "t": "t"} for op in self.ops])
+        try:
+            with collector_paused():
+                table = json.loads(self.text)
+                if not isinstance(table, dict) or not all(
+                    isinstance(d, dict) for d in table.values()
+                ):
+                    raise ValueError("packed table")
+                holder = {"t": table}
+                apply_ops(holder, [{**op, "t": "t"} for op in self.ops])
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise ValueError("packed table") from None
         return holder["t"]
 
 
@@ -283,7 +288,7 @@ class VaultStorage(Storage):
             return
         try:
             table = packed.decode()
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except ValueError:
             raise StorageError(
                 "The vault's audit log is not in the expected form; run dsl-tui verify."
             ) from None
