@@ -278,7 +278,7 @@ async def _dashboard_once(casebook: Any, word: str) -> tuple[float, list[float]]
     A search is timed from putting a prefix in the search box and submitting it (as Enter does,
     skipping the typing pause) until the screen has handled it: search and table refill.
     """
-    app_mod = import_part("screens.app")
+    app_mod = import_part("dsl_tui.screens.app")
     from textual.widgets import DataTable, Input
 
     app = app_mod.DslApp(casebook=casebook)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dsl_tui.screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
 from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
@@ -25,7 +26,6 @@ from textual.worker import WorkerFailed
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
-from screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
 
 log = logging.getLogger("dsl_tui.screens")
 
@@ -106,7 +106,7 @@ class DslApp(App[int]):
 
     def show_door(self) -> None:
         """Show the unlock screen, or the create screen when there is no vault yet."""
-        from screens.unlock import CreateVaultScreen, UnlockScreen
+        from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
 
         if self.vault_path is not None and not self.session.vault_exists(self.vault_path):
             self.push_screen(CreateVaultScreen(self.vault_path))
@@ -130,7 +130,7 @@ class DslApp(App[int]):
             )
 
     def _open_desk(self) -> None:
-        from screens.dashboard import DashboardScreen
+        from dsl_tui.screens.dashboard import DashboardScreen
 
         self.push_screen(DashboardScreen())
         self.call_after_refresh(self._restore_drafts)
@@ -155,13 +155,13 @@ class DslApp(App[int]):
             keys = self._casebook.draft_keys()
             if CONCERN_DRAFT in keys:
                 draft = self._casebook.load_draft(CONCERN_DRAFT)
-                from screens.wizard import ConcernWizard
+                from dsl_tui.screens.wizard import ConcernWizard
 
                 self.push_screen(ConcernWizard(draft=draft))
                 self.notify("Your unfinished concern was restored.", title="Draft")
             for key in keys:
                 if key.startswith("note:"):
-                    from screens.case_view import CaseScreen
+                    from dsl_tui.screens.case_view import CaseScreen
 
                     draft = self._casebook.load_draft(key) or {}
                     self.push_screen(CaseScreen(key[5:], note_draft=str(draft.get("text", ""))))
@@ -240,14 +240,14 @@ class DslApp(App[int]):
     # ------------------------------------------------------------------ navigation
     def action_help(self) -> None:
         """Show keys and policy."""
-        from screens.help import HelpScreen
+        from dsl_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_new_concern(self) -> None:
         """Open the concern wizard (continuing a saved draft if there is one)."""
-        from screens.wizard import ConcernWizard
+        from dsl_tui.screens.wizard import ConcernWizard
 
         if self._casebook is None:
             return
@@ -256,7 +256,7 @@ class DslApp(App[int]):
 
     def action_dashboard(self) -> None:
         """Go back to the dashboard."""
-        from screens.dashboard import DashboardScreen
+        from dsl_tui.screens.dashboard import DashboardScreen
 
         if self._casebook is None:
             return
@@ -265,7 +265,7 @@ class DslApp(App[int]):
 
     def action_export(self, case_ids: str = "") -> None:
         """Open the export screen (for the given comma-separated case ids)."""
-        from screens.export_screen import ExportScreen
+        from dsl_tui.screens.export_screen import ExportScreen
 
         if self._casebook is None:
             return
@@ -289,7 +289,7 @@ class DslApp(App[int]):
 
     def open_case(self, case_id: str) -> None:
         """Open a case's view."""
-        from screens.case_view import CaseScreen
+        from dsl_tui.screens.case_view import CaseScreen
 
         self.push_screen(CaseScreen(case_id))
 
@@ -338,7 +338,7 @@ def _default_session() -> ModuleType:
 def _report_screen() -> Any:
     """The report screen class, if the export engineer's module is there."""
     try:
-        module = importlib.import_module("screens.report_screen")
+        module = importlib.import_module("dsl_tui.screens.report_screen")
     except ImportError:
         return None
     return getattr(module, "ReportScreen", None)

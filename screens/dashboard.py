@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from dsl_tui.screens.format import clip, due_text, risk_label
+from dsl_tui.screens.safety import guarded
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,11 +23,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import CaseSummary, Risk
-from screens.format import clip, due_text, risk_label
-from screens.safety import guarded
 
 if TYPE_CHECKING:
-    from screens.app import DslApp
+    from dsl_tui.screens.app import DslApp
 
 #: Filters the DSL can pick, in the order ``f`` cycles them.
 FILTERS: dict[str, str] = {

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from dsl_tui.screens.format import clip
+from dsl_tui.screens.safety import SafeInput
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,11 +24,9 @@ from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError
 from dsl_tui.terminal import safe_line
-from screens.format import clip
-from screens.safety import SafeInput
 
 if TYPE_CHECKING:
-    from screens.app import DslApp
+    from dsl_tui.screens.app import DslApp
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class ExportScreen(Screen[None]):
 
     def action_export(self) -> None:
         """Confirm, then export."""
-        from screens.dialogs import ConfirmDialog
+        from dsl_tui.screens.dialogs import ConfirmDialog
 
         export = export_module()
         if export is None:

@@ -12,17 +12,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 if TYPE_CHECKING:
-    from screens.app import DslApp
+    from dsl_tui.screens.app import DslApp
 
 
 def _screens() -> list[tuple[str, list[BindingType]]]:
     """Each screen's name and its bindings (imported here to avoid import cycles)."""
-    from screens.app import DslApp
-    from screens.case_view import CaseScreen
-    from screens.dashboard import DashboardScreen
-    from screens.dialogs import Dialog
-    from screens.export_screen import ExportScreen
-    from screens.wizard import ConcernWizard
+    from dsl_tui.screens.app import DslApp
+    from dsl_tui.screens.case_view import CaseScreen
+    from dsl_tui.screens.dashboard import DashboardScreen
+    from dsl_tui.screens.dialogs import Dialog
+    from dsl_tui.screens.export_screen import ExportScreen
+    from dsl_tui.screens.wizard import ConcernWizard
 
     return [
         ("Everywhere", [*DslApp.BINDINGS, Binding("ctrl+p", "", "Command palette: main actions")]),

@@ -19,8 +19,9 @@ from dsl_tui.errors import DslError, WrongPassphrase
 from dsl_tui.vault.passphrase import check_passphrase
 
 if TYPE_CHECKING:
+    from dsl_tui.screens.app import DslApp
+
     from dsl_tui.casebook import Casebook
-    from screens.app import DslApp
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from dsl_tui.screens.format import due_after_text, risk_label, when
+from dsl_tui.screens.safety import guarded
+from dsl_tui.screens.wizard_report import ReportForm, report_from
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,12 +25,9 @@ from textual.widgets.option_list import Option
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import ConcernReport, Question, TriageResult
-from screens.format import due_after_text, risk_label, when
-from screens.safety import guarded
-from screens.wizard_report import ReportForm, report_from
 
 if TYPE_CHECKING:
-    from screens.app import DslApp
+    from dsl_tui.screens.app import DslApp
 
 DRAFT_KEY = "concern"
 
@@ -289,7 +289,7 @@ class ConcernWizard(Screen[None]):
     @guarded
     def action_discard(self) -> None:
         """Throw the draft away (after a confirmation)."""
-        from screens.dialogs import ConfirmDialog
+        from dsl_tui.screens.dialogs import ConfirmDialog
 
         def done(yes: bool | None) -> None:
             if yes:

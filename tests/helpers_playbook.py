@@ -10,7 +10,7 @@ from functools import cache
 from dsl_tui.model import Question
 from dsl_tui.paths import data_dir
 from dsl_tui.playbook import Playbook, load_playbook
-from dsl_tui.playbook_schema import PolicySection
+from dsl_tui.playbook.schema import PolicySection
 
 PLAYBOOK_PATH = data_dir() / "playbook.toml"
 

@@ -223,7 +223,7 @@ async def fill(pilot: Any, values: dict[str, str]) -> None:
 
 async def open_case(pilot: Any) -> None:
     """From the dashboard, Enter opens the one case."""
-    from screens.case_view import CaseScreen
+    from dsl_tui.screens.case_view import CaseScreen
 
     await pilot.pause()
     await pilot.press("enter")
@@ -240,7 +240,7 @@ WIZARD_FIELDS = (
 
 async def fill_report(pilot: Any, values: dict[str, str]) -> None:
     """N on the dashboard, choose the first school, then fill the report's fields."""
-    from screens.wizard import ConcernWizard
+    from dsl_tui.screens.wizard import ConcernWizard
 
     await pilot.press("n")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConcernWizard))

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.dialogs import (
+    AccountDialog,
+    EvidenceDialog,
+    PersonDialog,
+    StepDialog,
+    TextPrompt,
+)
 from helpers_app import (
     MemorySession,
     memory_casebook,
@@ -22,9 +31,6 @@ from dsl_tui.model import (
     Risk,
     StepState,
 )
-from screens.app import DslApp
-from screens.case_view import CaseScreen
-from screens.dialogs import AccountDialog, EvidenceDialog, PersonDialog, StepDialog, TextPrompt
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.dashboard import DashboardScreen
+from dsl_tui.screens.help import HelpScreen
 from helpers_app import MemorySession, memory_casebook, type_text, wait_until
 from textual.widgets import DataTable, Static
 
 from dsl_tui.model import ConcernReport, NewPerson, PersonRole
-from screens.app import DslApp
-from screens.dashboard import DashboardScreen
-from screens.help import HelpScreen
 
 
 def rows(app: DslApp) -> list[str]:
@@ -98,7 +98,7 @@ async def test_the_search_text_is_built_in_a_worker_once_the_dashboard_shows() -
 
 
 async def test_a_long_list_shows_the_most_urgent_and_says_how_many_there_are() -> None:
-    from screens.dashboard import MAX_ROWS
+    from dsl_tui.screens.dashboard import MAX_ROWS
 
     book = memory_casebook(MAX_ROWS + 30)
     every = book.summaries(status="all")

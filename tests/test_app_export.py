@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.export_screen import ExportScreen
 from helpers_app import MemorySession, memory_casebook, type_text, wait_until
 from textual.widgets import Input, Static
-
-from screens.app import DslApp
-from screens.export_screen import ExportScreen
 
 export = pytest.importorskip("dsl_tui.export")
 

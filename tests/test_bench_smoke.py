@@ -102,7 +102,7 @@ def test_a_part_not_built_yet_is_a_row_not_a_crash(bench_modules: tuple[Any, ...
         vaults.import_part("dsl_tui.session", "no_such_function")
 
     def missing() -> object:
-        return vaults.import_part("screens.no_such_screen")
+        return vaults.import_part("dsl_tui.screens.no_such_screen")
 
     def broken() -> object:
         raise RuntimeError("boom")

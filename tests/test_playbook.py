@@ -16,7 +16,7 @@ from dsl_tui.errors import NotFound, UsageError
 from dsl_tui.model import Risk
 from dsl_tui.paths import data_dir
 from dsl_tui.playbook import Playbook, load_playbook, parse_playbook
-from dsl_tui.playbook_lint import lint
+from dsl_tui.playbook.lint import lint
 
 POLICY = Path("/work/shared/policy/social-media-policy.txt")
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from dsl_tui.errors import PlaybookInvalid
 from dsl_tui.playbook import load_playbook, load_sections, parse_playbook
-from dsl_tui.playbook_rules import BadEntry
-from dsl_tui.playbook_schema import read_sections
+from dsl_tui.playbook.rules import BadEntry
+from dsl_tui.playbook.schema import read_sections
 
 Raw = dict[str, Any]
 

@@ -31,7 +31,7 @@ def _demo_passphrase() -> str:
 
 def launch(args: argparse.Namespace) -> int:
     """Run the app; returns the exit code."""
-    from screens.app import DslApp
+    from dsl_tui.screens.app import DslApp
 
     if not getattr(args, "demo", False):
         app = DslApp(vault_path=cli.vault_path(args))

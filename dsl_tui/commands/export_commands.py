@@ -184,7 +184,7 @@ def _open(args: argparse.Namespace) -> int:
         return 0
     if not sys.stdout.isatty():
         raise UsageError("No terminal to show the case file: use --check for a summary.")
-    from screens.viewer import run_viewer
+    from dsl_tui.screens.viewer import run_viewer
 
     run_viewer(case_file)
     return 0

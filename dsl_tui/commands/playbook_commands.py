@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dsl_tui.playbook import load_playbook
-from dsl_tui.playbook_lint import lint
+from dsl_tui.playbook.lint import lint
 
 
 def _check(args: argparse.Namespace) -> int:

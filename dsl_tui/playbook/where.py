@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from dsl_tui.playbook_rules import KeyPath
+from dsl_tui.playbook.rules import KeyPath
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _DOTTED = re.compile(r"\"[^\"]*\"|'[^']*'|[^.]+")

@@ -16,7 +16,7 @@ from datetime import timedelta
 from difflib import get_close_matches
 
 from dsl_tui.model import Question, Risk, Route, StepPlan
-from dsl_tui.playbook_rules import (
+from dsl_tui.playbook.rules import (
     BadEntry,
     CategoryRule,
     Condition,

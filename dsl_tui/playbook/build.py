@@ -8,7 +8,7 @@ against what was defined, so ``build_parts`` either returns a sound playbook or 
 from __future__ import annotations
 
 from dsl_tui.model import AnswerSpec, Choice, Question, Route, StepPlan
-from dsl_tui.playbook_rules import (
+from dsl_tui.playbook.rules import (
     Always,
     BadEntry,
     CategoryRule,
@@ -18,7 +18,7 @@ from dsl_tui.playbook_rules import (
     StepRule,
     parse_condition,
 )
-from dsl_tui.playbook_schema import (
+from dsl_tui.playbook.schema import (
     KINDS,
     PREFIX,
     RESERVED,

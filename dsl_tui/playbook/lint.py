@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from dsl_tui.model import Question
-from dsl_tui.playbook import Playbook
+from dsl_tui.playbook.engine import Playbook
 
 #: Stop walking after this many complete paths: the question tree is surely too big for a DSL.
 MAX_PATHS = 50_000

@@ -4,7 +4,7 @@
 malformed file raises ``PlaybookInvalid`` naming the file, the key and, where it can, the line.
 ``Playbook.next_question(answers)`` walks the triage questions one at a time;
 ``Playbook.triage(answers)`` gives the category, risk, steps with deadlines, routes and warnings.
-No code here knows any category: every rule is a condition on the answers (``playbook_rules``).
+No code here knows any category: every rule is a condition on the answers (``playbook.rules``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 from dsl_tui.errors import NotFound, PlaybookInvalid, UsageError
 from dsl_tui.model import Question, Risk, Route, StepPlan, TriageResult
 from dsl_tui.paths import data_dir
-from dsl_tui.playbook_build import build_parts
-from dsl_tui.playbook_rules import BadEntry, more_urgent
-from dsl_tui.playbook_schema import (
+from dsl_tui.playbook.build import build_parts
+from dsl_tui.playbook.rules import BadEntry, more_urgent
+from dsl_tui.playbook.schema import (
     Category,
     PlaybookParts,
     PolicySection,
@@ -28,7 +28,7 @@ from dsl_tui.playbook_schema import (
     School,
     read_sections,
 )
-from dsl_tui.playbook_where import describe
+from dsl_tui.playbook.where import describe
 
 PLAYBOOK_FILE = "playbook.toml"
 SECTIONS_FILE = "policy-sections.toml"
