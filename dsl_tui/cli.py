@@ -108,12 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"dsl_tui.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dsl_tui.commands.{name}":
-                raise
-            continue
+        # Every command module ships with the program: a missing one is a broken build and must
+        # fail loudly, never give a silently shorter --help.
+        module = importlib.import_module(f"dsl_tui.commands.{name}")
         module.register(subparsers)
     _keep_global_options(subparsers)
     return parser

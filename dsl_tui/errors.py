@@ -45,6 +45,8 @@ class WrongPassphrase(DslError):
     """No key slot opens with this passphrase, or a key does not fit (exit 3)."""
 
     exit_code = 3
+    #: Failed unlock attempts on this vault so far, this one included (0 where not counted).
+    failed_attempts: int = 0
 
 
 class VaultLocked(DslError):

@@ -13,11 +13,14 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from dsl_tui.vault import Vault
 
 from dsl_tui import paths
 from dsl_tui.casebook import Casebook
-from dsl_tui.errors import WrongPassphrase
+from dsl_tui.errors import UsageError, WrongPassphrase
 
 #: Most attempt times kept in the state file (the count goes on beyond it).
 _MAX_TIMES = 100
@@ -78,14 +81,12 @@ def unlock_delay(attempts: int) -> float:
     return float(min(30, 2 ** min(attempts - 3, 5)))
 
 
-def _open_casebook(vault: Any) -> Casebook:
+def _open_casebook(vault: Vault) -> Casebook:
     """A casebook on an open vault (closing the vault if that fails, to free its lock)."""
     try:
         from dsl_tui.playbook import load_playbook
 
-        return Casebook(
-            vault.db, load_playbook(), vault.user, vault=vault, role=getattr(vault, "role", "")
-        )
+        return Casebook(vault.db, load_playbook(), vault.user, vault=vault, role=vault.role)
     except BaseException:
         vault.close()
         raise
@@ -117,7 +118,7 @@ def unlock(path: Path | str, passphrase: str) -> Casebook:
         count, times = _read_attempts(path)
         times.append(datetime.now(UTC))
         _write_attempts(path, count + 1, times)
-        err.failed_attempts = count + 1  # type: ignore[attr-defined]
+        err.failed_attempts = count + 1
         raise
     casebook = _open_casebook(vault)
     count, times = _read_attempts(path)
@@ -139,3 +140,64 @@ def lock(casebook: Casebook) -> None:
             casebook.audit_event("lock")
     finally:
         casebook.lock()
+
+
+class Session(Protocol):
+    """What the app needs to get a casebook and give it back: the seam between UI and vault.
+
+    ``path`` is None when the app was handed a casebook with no vault file behind it (tests).
+
+    ``VaultSession`` is the real one (a vault file); tests use a double of the same protocol
+    over an in-memory casebook.
+    """
+
+    def vault_exists(self, path: Path | None) -> bool:
+        """True when a vault file is at ``path`` (else the app offers to create one)."""
+        ...
+
+    def create(self, path: Path | None, name: str, role: str, passphrase: str) -> Casebook:
+        """Create a vault for its first user and open a casebook on it."""
+        ...
+
+    def unlock(self, path: Path | None, passphrase: str) -> Casebook:
+        """Open the vault with a passphrase (``WrongPassphrase`` carries the failed count)."""
+        ...
+
+    def lock(self, casebook: Casebook) -> None:
+        """Audit the lock and close the vault: keys forgotten, writer lock released."""
+        ...
+
+    def unlock_delay(self, attempts: int) -> float:
+        """Seconds to wait before the next try after ``attempts`` failures."""
+        ...
+
+
+class VaultSession:
+    """The real session: vault files on disk, failed attempts counted beside them."""
+
+    def vault_exists(self, path: Path | None) -> bool:
+        """True when a vault file is at ``path``."""
+        return path is not None and vault_exists(path)
+
+    def create(self, path: Path | None, name: str, role: str, passphrase: str) -> Casebook:
+        """Create a new vault for ``name`` and open a casebook on it."""
+        return create(_chosen(path), name, role, passphrase)
+
+    def unlock(self, path: Path | None, passphrase: str) -> Casebook:
+        """Open the vault with a passphrase and return its casebook."""
+        return unlock(_chosen(path), passphrase)
+
+    def lock(self, casebook: Casebook) -> None:
+        """Audit the lock, then close the vault."""
+        lock(casebook)
+
+    def unlock_delay(self, attempts: int) -> float:
+        """Nothing for 3 tries, then doubling to 30 seconds."""
+        return unlock_delay(attempts)
+
+
+def _chosen(path: Path | None) -> Path:
+    """The vault path, or a clear error when the app was started without one."""
+    if path is None:
+        raise UsageError("No vault file was chosen: start dsl-tui with --vault PATH.")
+    return path

@@ -7,15 +7,12 @@ holds case data; unsaved text is saved as an encrypted draft first and offered b
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from dsl_tui.screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
 from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
@@ -26,6 +23,8 @@ from textual.worker import WorkerFailed
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
+from dsl_tui.screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
+from dsl_tui.session import Session, VaultSession
 
 log = logging.getLogger("dsl_tui.screens")
 
@@ -58,14 +57,15 @@ class DslApp(App[int]):
         vault_path: Path | None = None,
         casebook: Casebook | None = None,
         *,
-        session: Any = None,
+        session: Session | None = None,
         idle_lock_seconds: float = DEFAULT_IDLE_LOCK_SECONDS,
         demo_passphrase: str | None = None,
     ) -> None:
         super().__init__()
         self.vault_path = vault_path
         self._casebook = casebook
-        self.session: Any = session if session is not None else _default_session()
+        #: Create, unlock and lock (the real vault's, or a test's double of the same protocol).
+        self.session: Session = session if session is not None else VaultSession()
         self.idle_lock_seconds = idle_lock_seconds
         self.demo_passphrase = demo_passphrase
         self._last_active = time.monotonic()
@@ -273,16 +273,15 @@ class DslApp(App[int]):
 
     def action_report(self) -> None:
         """Open the anonymised figures for the policy review (this year; left/right move)."""
-        screen_class = _report_screen()
-        if screen_class is None or self._casebook is None:
-            self.notify("The report is unavailable in this installation.", severity="warning")
+        if self._casebook is None:
             return
         try:
             from dsl_tui.report import casebook_report
+            from dsl_tui.screens.report_screen import ReportScreen
 
             casebook = self._casebook
             year = casebook.now().year
-            self.push_screen(screen_class(casebook_report(casebook, year),
+            self.push_screen(ReportScreen(casebook_report(casebook, year),
                                           lambda y: casebook_report(casebook, y)))  # fmt: skip
         except Exception as error:  # noqa: BLE001 - a notice, never a crash
             show_error(self, error)
@@ -301,9 +300,8 @@ class DslApp(App[int]):
             yield SystemCommand("Dashboard", "Cases by urgency", self.action_dashboard)
             yield SystemCommand("Export case files", "Encrypted case files for senior managers",
                                 self.action_export)  # fmt: skip
-            if _report_screen() is not None:
-                yield SystemCommand("Anonymised report", "Figures for the policy review (11.2)",
-                                    self.action_report)  # fmt: skip
+            yield SystemCommand("Anonymised report", "Figures for the policy review (11.2)",
+                                self.action_report)  # fmt: skip
             yield SystemCommand("Lock", "Lock the vault now (Ctrl+L)", self.action_lock)
         yield SystemCommand("Help and policy", "Every key, and the policy behind triage",
                             self.action_help)  # fmt: skip
@@ -311,7 +309,12 @@ class DslApp(App[int]):
 
     # ------------------------------------------------------------------ errors
     def _handle_exception(self, error: Exception) -> None:
-        """No traceback on screen: a domain error is a notice; anything else locks and exits."""
+        """No traceback on screen: a domain error is a notice; anything else locks and exits.
+
+        Textual's own handler then stops the app with exit code 1 (and hands the error to a
+        test's pilot); it is given a ``Stopped`` that renders one sentence, never a traceback
+        (which could show case data held in local variables).
+        """
         cause = error.error if isinstance(error, WorkerFailed) else error
         if isinstance(error, WorkerFailed) and isinstance(cause, DslError):
             show_error(self, cause)
@@ -323,22 +326,19 @@ class DslApp(App[int]):
                 self.session.lock(casebook)
             except Exception:  # noqa: BLE001, S110 - we are already stopping
                 pass
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
         kind = type(cause).__name__ if cause is not None else "error"
-        self.panic(Text("dsl-tui stopped: " + UNEXPECTED.format(kind=kind)))
+        stopped = Stopped(kind)
+        stopped.__cause__ = error
+        super()._handle_exception(stopped)
 
 
-def _default_session() -> ModuleType:
-    return importlib.import_module("dsl_tui.session")
+class Stopped(Exception):
+    """An unexpected error stopped the app; renders as one sentence naming only its type."""
 
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
 
-def _report_screen() -> Any:
-    """The report screen class, if the export engineer's module is there."""
-    try:
-        module = importlib.import_module("dsl_tui.screens.report_screen")
-    except ImportError:
-        return None
-    return getattr(module, "ReportScreen", None)
+    def __rich__(self) -> Text:
+        """What the terminal shows after the app stops."""
+        return Text("dsl-tui stopped: " + UNEXPECTED.format(kind=self.kind))

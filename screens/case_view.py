@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from dsl_tui.casebook import Casebook
+from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState
 from dsl_tui.screens.dialogs import (
     AccountDialog,
     DecisionDialog,
@@ -24,15 +33,6 @@ from dsl_tui.screens.dialogs import (
 )
 from dsl_tui.screens.format import STEP_MARK, clip, due_text, harmless, risk_label, when_long
 from dsl_tui.screens.safety import guarded
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
-
-from dsl_tui.casebook import Casebook
-from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState
 from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from dsl_tui.screens.format import clip, due_text, risk_label
-from dsl_tui.screens.safety import guarded
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +21,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import CaseSummary, Risk
+from dsl_tui.screens.format import clip, due_text, risk_label
+from dsl_tui.screens.safety import guarded
 
 if TYPE_CHECKING:
     from dsl_tui.screens.app import DslApp

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from dsl_tui.screens.safety import SafeInput, SafeTextArea
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from dsl_tui.model import AnswerSpec, NewAccount, NewPerson, NoteKind, PersonRole, Risk, Step
+from dsl_tui.screens.safety import SafeInput, SafeTextArea
 
 SAVE = Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True)
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from dsl_tui.screens.format import clip
-from dsl_tui.screens.safety import SafeInput
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +21,9 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton,
 from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError
+from dsl_tui.export import ExportResult, export_cases, generate_passphrase
+from dsl_tui.screens.format import clip
+from dsl_tui.screens.safety import SafeInput
 from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:
@@ -45,16 +46,6 @@ class ExportRequest:
 MAX_PATH = 4096
 
 
-def export_module() -> Any:
-    """``dsl_tui.export`` if it is there, else None (the screen then says so)."""
-    try:
-        import dsl_tui.export as export
-
-        return export if hasattr(export, "export_cases") else None
-    except ImportError:
-        return None
-
-
 class ExportScreen(Screen[None]):
     """Choose cases, recipient and file; Ctrl+S exports after a confirmation."""
 
@@ -71,10 +62,6 @@ class ExportScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="export"):
-            if export_module() is None:
-                yield Static("Export unavailable: this installation has no case-file export.",
-                             id="unavailable")  # fmt: skip
-                return
             yield Label("Case ids (comma separated)")
             yield SafeInput(", ".join(self.case_ids), compact=True, id="cases")
             yield Label("Recipient")
@@ -92,8 +79,7 @@ class ExportScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        if self.query("#cases"):
-            self.query_one("#cases", Input).focus()
+        self.query_one("#cases", Input).focus()
 
     @on(RadioSet.Changed, "#mode")
     def _mode(self, event: RadioSet.Changed) -> None:
@@ -133,15 +119,12 @@ class ExportScreen(Screen[None]):
         """Confirm, then export."""
         from dsl_tui.screens.dialogs import ConfirmDialog
 
-        export = export_module()
-        if export is None:
-            return
         request = self.request()
         if isinstance(request, str):
             self.query_one("#message", Static).update(f"\u26a0 {request}")
             return
         if request.passphrase is not None:
-            request = replace(request, passphrase=export.generate_passphrase())
+            request = replace(request, passphrase=generate_passphrase())
         redacted = (" Names will be shown as initials."
                     if request.redact_pupils or request.redact_staff else "")  # fmt: skip
         question = (f"Export {len(request.case_ids)} case(s) to {clip(str(request.out), 120)}? "
@@ -155,10 +138,9 @@ class ExportScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog(question), confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="export")
-    def _export(self, request: ExportRequest) -> tuple[Any, str | None]:
-        export = export_module()
+    def _export(self, request: ExportRequest) -> tuple[ExportResult, str | None]:
         casebook = cast("DslApp", self.app).casebook
-        result = export.export_cases(casebook, list(request.case_ids), request.out,
+        result = export_cases(casebook, list(request.case_ids), request.out,
                                      recipients=request.recipients,
                                      passphrase=request.passphrase or None,
                                      redact_pupils=request.redact_pupils,
@@ -171,7 +153,7 @@ class ExportScreen(Screen[None]):
             return
         message = self.query_one("#message", Static)
         if event.state is WorkerState.SUCCESS:
-            result, passphrase = cast("tuple[Any, str | None]", event.worker.result)
+            result, passphrase = cast("tuple[ExportResult, str | None]", event.worker.result)
             text = (
                 f"Written: {safe_line(result.path)} ({len(result.case_ids)} case(s)"
                 f"{', redacted' if result.redacted else ''}). "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,9 +19,8 @@ from dsl_tui.errors import DslError, WrongPassphrase
 from dsl_tui.vault.passphrase import check_passphrase
 
 if TYPE_CHECKING:
-    from dsl_tui.screens.app import DslApp
-
     from dsl_tui.casebook import Casebook
+    from dsl_tui.screens.app import DslApp
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class UnlockScreen(Screen[None]):
         field.value = ""
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="unlock")
-    def _try(self, passphrase: str) -> Any:
+    def _try(self, passphrase: str) -> Casebook:
         """Derive the key and open the vault (slow on purpose: Argon2id)."""
         return self.dsl_app.session.unlock(self.vault_path, passphrase)
 
@@ -104,8 +103,8 @@ class UnlockScreen(Screen[None]):
             return
         error = event.worker.error
         if isinstance(error, WrongPassphrase):
-            self.failed = int(getattr(error, "failed_attempts", self.failed + 1))
-            delay = float(self.dsl_app.session.unlock_delay(self.failed))
+            self.failed = error.failed_attempts or self.failed + 1
+            delay = self.dsl_app.session.unlock_delay(self.failed)
             text = f"Wrong passphrase ({self.failed} failed attempt(s), all recorded)."
             if delay > 0:
                 text += f" Wait {delay:.0f} s before trying again."
@@ -220,7 +219,7 @@ class CreateVaultScreen(Screen[None]):
         self._create(form)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="create")
-    def _create(self, form: NewVaultForm) -> Any:
+    def _create(self, form: NewVaultForm) -> Casebook:
         return self.dsl_app.session.create(self.vault_path, form.name, form.role, form.passphrase)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from dsl_tui.screens.format import due_after_text, risk_label, when
-from dsl_tui.screens.safety import guarded
-from dsl_tui.screens.wizard_report import ReportForm, report_from
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +22,9 @@ from textual.widgets.option_list import Option
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import ConcernReport, Question, TriageResult
+from dsl_tui.screens.format import due_after_text, risk_label, when
+from dsl_tui.screens.safety import guarded
+from dsl_tui.screens.wizard_report import ReportForm, report_from
 
 if TYPE_CHECKING:
     from dsl_tui.screens.app import DslApp

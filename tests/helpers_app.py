@@ -55,18 +55,18 @@ class MemorySession:
         self.failed = 0
         self.locks = 0
 
-    def vault_exists(self, path: Path | str) -> bool:
+    def vault_exists(self, path: Path | None) -> bool:
         return True
 
-    def create(self, path: Path | str, name: str, role: str, passphrase: str) -> Casebook:
+    def create(self, path: Path | None, name: str, role: str, passphrase: str) -> Casebook:
         self.passphrase = passphrase
         return self.casebook
 
-    def unlock(self, path: Path | str, passphrase: str) -> Casebook:
+    def unlock(self, path: Path | None, passphrase: str) -> Casebook:
         if passphrase != self.passphrase:
             self.failed += 1
             err = WrongPassphrase("That passphrase does not open this vault.")
-            err.failed_attempts = self.failed  # type: ignore[attr-defined]
+            err.failed_attempts = self.failed
             raise err
         self.casebook.failed_unlocks = self.failed
         self.failed = 0

@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.dialogs import (
-    AccountDialog,
-    EvidenceDialog,
-    PersonDialog,
-    StepDialog,
-    TextPrompt,
-)
 from helpers_app import (
     MemorySession,
     memory_casebook,
@@ -30,6 +21,15 @@ from dsl_tui.model import (
     PersonRole,
     Risk,
     StepState,
+)
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.dialogs import (
+    AccountDialog,
+    EvidenceDialog,
+    PersonDialog,
+    StepDialog,
+    TextPrompt,
 )
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",

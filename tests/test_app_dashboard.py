@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.dashboard import DashboardScreen
-from dsl_tui.screens.help import HelpScreen
 from helpers_app import MemorySession, memory_casebook, type_text, wait_until
 from textual.widgets import DataTable, Static
 
 from dsl_tui.model import ConcernReport, NewPerson, PersonRole
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.dashboard import DashboardScreen
+from dsl_tui.screens.help import HelpScreen
 
 
 def rows(app: DslApp) -> list[str]:

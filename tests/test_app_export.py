@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.export_screen import ExportScreen
 from helpers_app import MemorySession, memory_casebook, type_text, wait_until
 from textual.widgets import Input, Static
 
-export = pytest.importorskip("dsl_tui.export")
+import dsl_tui.export as export
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.export_screen import ExportScreen
 
 
 async def test_export_with_a_one_time_passphrase(tmp_path: Path) -> None:

@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.dialogs import ConfirmDialog
-from dsl_tui.screens.export_screen import ExportScreen
 from helpers_app import USER, MemorySession, memory_casebook, wait_until
 from helpers_security import raw_terminal_controls
 from test_export_age_interop import run_with_tty
@@ -30,6 +27,9 @@ from textual.widgets import Static
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.export.redact import initials
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.dialogs import ConfirmDialog
+from dsl_tui.screens.export_screen import ExportScreen
 
 pytestmark = pytest.mark.skipif(
     shutil.which("age") is None or shutil.which("age-keygen") is None,

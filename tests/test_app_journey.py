@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.dashboard import DashboardScreen
-from dsl_tui.screens.dialogs import EvidenceDialog, NoteDialog, StepDialog, TextPrompt
-from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
-from dsl_tui.screens.wizard import ConcernWizard
 from helpers_app import PASSPHRASE, notices, type_keys, wait_until
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from dsl_tui import session
 from dsl_tui.model import ConcernReport, NewPerson, NoteKind, PersonRole, StepState
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.dashboard import DashboardScreen
+from dsl_tui.screens.dialogs import EvidenceDialog, NoteDialog, StepDialog, TextPrompt
+from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
+from dsl_tui.screens.wizard import ConcernWizard
 
 SIZE = (80, 24)
 DSL = "Hollis Brandt-Achebe"

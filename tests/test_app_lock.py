@@ -6,11 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.dashboard import DashboardScreen
-from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
-from dsl_tui.screens.wizard import ConcernWizard
 from helpers_app import (
     PASSPHRASE,
     MemorySession,
@@ -22,6 +17,11 @@ from helpers_app import (
 from textual.widgets import DataTable, Input, Static
 
 from dsl_tui import session
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.dashboard import DashboardScreen
+from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
+from dsl_tui.screens.wizard import ConcernWizard
 
 
 @pytest.fixture(autouse=True)

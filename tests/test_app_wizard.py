@@ -7,10 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.format import risk_label
-from dsl_tui.screens.wizard import ConcernWizard
 from helpers_app import (
     PASSPHRASE,
     USER,
@@ -25,6 +21,10 @@ from textual.pilot import Pilot
 from dsl_tui import session
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import Risk
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.format import risk_label
+from dsl_tui.screens.wizard import ConcernWizard
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",

@@ -15,10 +15,9 @@ from helpers_casebook import (
     bullying_report,
 )
 
-storage_mod = pytest.importorskip("dsl_tui.vault.storage")
-
-from dsl_tui.casebook import Casebook  # noqa: E402
-from dsl_tui.model import Risk  # noqa: E402
+import dsl_tui.vault.storage as storage_mod
+from dsl_tui.casebook import Casebook
+from dsl_tui.model import Risk
 
 
 class Journal:

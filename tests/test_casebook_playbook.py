@@ -7,12 +7,10 @@ from datetime import date
 import pytest
 from helpers_casebook import T0, Clock, bullying_report
 
-pytest.importorskip("dsl_tui.playbook")
-
-from dsl_tui.casebook import Casebook  # noqa: E402
-from dsl_tui.errors import CaseRuleError  # noqa: E402
-from dsl_tui.model import NewPerson, PersonRole, Risk  # noqa: E402
-from dsl_tui.playbook import load_playbook  # noqa: E402
+from dsl_tui.casebook import Casebook
+from dsl_tui.errors import CaseRuleError
+from dsl_tui.model import NewPerson, PersonRole, Risk
+from dsl_tui.playbook import load_playbook
 
 PLAYBOOK = load_playbook()
 

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("dsl_tui.playbook")
-
-from dsl_tui.casebook import Casebook  # noqa: E402
-from dsl_tui.demo import FIRST_NAMES, LAST_NAMES, add_demo_cases  # noqa: E402
-from dsl_tui.model import PersonRole, Status, StepState  # noqa: E402
+from dsl_tui.casebook import Casebook
+from dsl_tui.demo import FIRST_NAMES, LAST_NAMES, add_demo_cases
+from dsl_tui.model import PersonRole, Status, StepState
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +71,7 @@ def test_demo_is_repeatable_and_adds_new_cases_each_call() -> None:
 
 
 def test_demo_data_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("dsl_tui.vault")
+
     from dsl_tui import cli, session
 
     monkeypatch.setenv("DSL_TUI_STATE", str(tmp_path / "state"))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsl_tui.screens.report_screen import ReportScreen
-from dsl_tui.screens.viewer import CaseFileViewer
 from helpers_export import fake_casebook, sample_case
 from textual.app import App
 from textual.widgets import ListView, Static
 
 from dsl_tui.export import export_cases, keygen, open_case_file
 from dsl_tui.report import build_report
+from dsl_tui.screens.report_screen import ReportScreen
+from dsl_tui.screens.viewer import CaseFileViewer
 
 
 def _document(tmp_path: Path) -> dict:

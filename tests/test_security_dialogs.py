@@ -18,22 +18,6 @@ from typing import Any
 
 import pyrage
 import pytest
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.dialogs import (
-    AccountDialog,
-    ConfirmDialog,
-    DecisionDialog,
-    EvidenceDialog,
-    NoteDialog,
-    PersonDialog,
-    RiskDialog,
-    StepDialog,
-    TextPrompt,
-)
-from dsl_tui.screens.export_screen import ExportScreen
-from dsl_tui.screens.report_screen import ReportScreen
-from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
 from helpers_app import PASSPHRASE, MemorySession, memory_casebook, notices, wait_until
 from helpers_security import (
     BULLYING,
@@ -61,6 +45,22 @@ from textual.widgets import Static
 
 from dsl_tui.export import export_cases
 from dsl_tui.model import Case, ConcernReport, NewPerson, PersonRole
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.dialogs import (
+    AccountDialog,
+    ConfirmDialog,
+    DecisionDialog,
+    EvidenceDialog,
+    NoteDialog,
+    PersonDialog,
+    RiskDialog,
+    StepDialog,
+    TextPrompt,
+)
+from dsl_tui.screens.export_screen import ExportScreen
+from dsl_tui.screens.report_screen import ReportScreen
+from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
 
 #: The bad inputs: each is pasted into every text field of the form.
 BAD_TEXT = {

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsl_tui.screens.app import DslApp
-from dsl_tui.screens.case_view import CaseScreen
-from dsl_tui.screens.viewer import CaseFileViewer
 from helpers_app import MemorySession, memory_casebook, wait_until
 from helpers_security import (
     HOSTILE_NAME,
@@ -24,6 +21,9 @@ from helpers_security import (
 from textual.widgets import TabbedContent
 
 from dsl_tui.model import ConcernReport, NewPerson, NoteKind, PersonRole
+from dsl_tui.screens.app import DslApp
+from dsl_tui.screens.case_view import CaseScreen
+from dsl_tui.screens.viewer import CaseFileViewer
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 from helpers_casebook import CANARY, bullying_report
 
-pytest.importorskip("dsl_tui.vault")
-pytest.importorskip("dsl_tui.playbook")
-
-from dsl_tui import session  # noqa: E402
-from dsl_tui.errors import NotFound, VaultLocked, WrongPassphrase  # noqa: E402
-from dsl_tui.model import NoteKind  # noqa: E402
+from dsl_tui import session
+from dsl_tui.errors import NotFound, VaultLocked, WrongPassphrase
+from dsl_tui.model import NoteKind
 
 PASSPHRASE = "plum orbit canyon velvet 42"
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dsl_tui.screens import format as fmt
-from dsl_tui.screens.app import DslApp
 from helpers_app import MemorySession, memory_casebook, snapshot_casebook, type_text
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+
+from dsl_tui.screens import format as fmt
+from dsl_tui.screens.app import DslApp
 
 SIZES = [(80, 24), (120, 40)]
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",

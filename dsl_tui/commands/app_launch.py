@@ -19,14 +19,9 @@ DEMO_CASES = 40
 
 def _demo_passphrase() -> str:
     """A fresh passphrase for the demo vault (shown on screen; the vault is thrown away)."""
-    try:
-        from dsl_tui.export import generate_passphrase
+    from dsl_tui.export import generate_passphrase
 
-        return generate_passphrase()
-    except ImportError:  # pragma: no cover - the export package ships with the app
-        import secrets
-
-        return "-".join(secrets.token_hex(3) for _ in range(4))
+    return generate_passphrase()
 
 
 def launch(args: argparse.Namespace) -> int:
