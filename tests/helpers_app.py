@@ -3,6 +3,7 @@ session (create / unlock / lock) and a bounded wait for conditions the app reach
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 
 from dsl_tui import session as real_session
@@ -80,10 +82,22 @@ class MemorySession:
         return real_session.unlock_delay(attempts)
 
 
+async def settle_workers(app: App[Any]) -> None:
+    """Wait for the app's running workers to finish, whatever their outcome.
+
+    ``workers.wait_for_complete()`` re-raises a worker's error, and a worker that fails on
+    purpose (a wrong passphrase, with ``exit_on_error=False``) is the screen's to report, not the
+    test's: that made tests flaky, depending on whether the worker was still listed. An
+    unexpected error still fails the test, through the app's own error handler.
+    """
+    running = [worker.wait() for worker in app.workers if not worker.is_finished]
+    await asyncio.gather(*running, return_exceptions=True)
+
+
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], tries: int = 200) -> None:
     """Let the app run until ``condition()`` holds (bounded; fails the test if it never does)."""
     for _ in range(tries):
-        await pilot.app.workers.wait_for_complete()
+        await settle_workers(pilot.app)
         await pilot.pause()
         if condition():
             return

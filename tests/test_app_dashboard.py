@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers_app import MemorySession, memory_casebook, type_text, wait_until
+from helpers_app import MemorySession, memory_casebook, settle_workers, type_text, wait_until
 from textual.widgets import DataTable, Static
 
 from dsl_tui.model import ConcernReport, NewPerson, PersonRole
@@ -92,7 +92,7 @@ async def test_the_search_text_is_built_in_a_worker_once_the_dashboard_shows() -
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         assert all(r._text is not None for r in records)
         assert book._index.links_built
 

@@ -179,6 +179,7 @@ async def work_the_steps(pilot: Pilot[Any], screen: CaseScreen) -> list[str]:
     return done
 
 
+@pytest.mark.slow
 async def test_first_run_to_closed_case_by_keyboard_only(tmp_path: Path) -> None:
     path = tmp_path / "school.dsl"
     app = DslApp(vault_path=path)

@@ -32,6 +32,9 @@ from dsl_tui.export import Limits, casefile_json, keygen, open_case_file, packag
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.importer import check_payload
 
+# Slow (fuzzes the case-file import): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
     lambda inner: (

@@ -20,6 +20,9 @@ from dsl_tui.errors import DslError
 from dsl_tui.paths import data_dir
 from dsl_tui.playbook import load_playbook, parse_playbook
 
+# Slow (fuzzes the playbook loader): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 SHIPPED = (data_dir() / "playbook.toml").read_text(encoding="utf-8")
 RAW = tomllib.loads(SHIPPED)
 LINES = SHIPPED.splitlines()

@@ -24,6 +24,9 @@ from dsl_tui.vault.header import Header, parse_snapshot
 from dsl_tui.vault.journal import seal_record
 from dsl_tui.vault.loader import KekCache, load
 
+# Slow (fuzzes the vault format): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 PASSPHRASE = "lichen harbour copper 2031"
 
 JSON = st.recursive(

@@ -62,6 +62,9 @@ from dsl_tui.screens.export_screen import ExportScreen
 from dsl_tui.screens.report_screen import ReportScreen
 from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
 
+# Slow (bad input through every form by keys): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 #: The bad inputs: each is pasted into every text field of the form.
 BAD_TEXT = {
     "empty": "",

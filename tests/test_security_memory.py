@@ -22,6 +22,9 @@ from dsl_tui import session
 from dsl_tui.demo import add_demo_cases
 from dsl_tui.hardening import harden, is_dumpable
 
+# Slow (measures the heap after lock): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 
 def _still_held(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> int:
     """Bytes allocated between the snapshots and still held, leaving out the playbook (the

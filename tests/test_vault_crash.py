@@ -15,6 +15,9 @@ from helpers_vault import PASSPHRASE, make_vault, state_dir, vault_path  # noqa:
 
 from dsl_tui.vault import Vault
 
+# Slow (kills the writer at random moments): out of the quick loop (-m "not slow"); CI runs it.
+pytestmark = pytest.mark.slow
+
 WRITER = textwrap.dedent(
     """
     import sys

@@ -53,6 +53,7 @@ def _assert_refused(
     assert _snapshot(path.parent) == before, "a refused vault must leave every file untouched"
 
 
+@pytest.mark.slow
 def test_every_header_byte_flip_is_tampering(vault_path: Path) -> None:
     raw = _vault_with_journal(vault_path)
     # Without backups no KDF runs in the search for a good one, so every byte can be tried fast.
@@ -68,6 +69,7 @@ def test_every_header_byte_flip_is_tampering(vault_path: Path) -> None:
     assert _snapshot(vault_path.parent) == before
 
 
+@pytest.mark.slow
 def test_body_byte_flips_are_tampering(vault_path: Path) -> None:
     raw = _vault_with_journal(vault_path)
     start, end = body_range(raw)
@@ -78,6 +80,7 @@ def test_body_byte_flips_are_tampering(vault_path: Path) -> None:
         _assert_refused(vault_path, bytes(damaged))
 
 
+@pytest.mark.slow
 def test_journal_byte_flips_are_tampering_even_in_the_last_record(vault_path: Path) -> None:
     raw = _vault_with_journal(vault_path)
     records = journal_records(raw)
@@ -206,6 +209,7 @@ def test_tamper_message_names_the_newest_good_backup(vault_path: Path) -> None:
     assert vault_path.read_bytes() == bytes(damaged)
 
 
+@pytest.mark.slow
 def test_every_byte_of_the_file_is_authenticated(vault_path: Path) -> None:
     """Exhaustive: flip each byte of a small vault (header, snapshot, every journal record) and
     decode it as open does, with the session's key (no KDF, so every byte can be tried)."""
