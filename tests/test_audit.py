@@ -13,13 +13,12 @@ from helpers_casebook import (
     bullying_report,
     fake_casebook,
 )
-from tinydb import TinyDB
-from tinydb.storages import MemoryStorage
 
 from dsl_tui.audit import AuditLog, verify_chain
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import UsageError
 from dsl_tui.model import NewAccount, NewPerson, NoteKind, PersonRole, Risk, Status
+from dsl_tui.vault.storage import VaultDB, memory_storage
 
 
 def _busy_casebook() -> tuple[Casebook, str]:
@@ -133,27 +132,28 @@ def test_chain_continues_after_reopening() -> None:
 
 
 def test_append_does_not_reread_the_table() -> None:
-    db = TinyDB(storage=MemoryStorage)
+    db = VaultDB(memory_storage())
     log = AuditLog(db)
     reads = 0
-    real_read = db.storage.read
+    storage = db.vault_storage
+    real_read = storage.live_table
 
-    def counting_read():  # type: ignore[no-untyped-def]
+    def counting_read(name: str):  # type: ignore[no-untyped-def]
         nonlocal reads
         reads += 1
-        return real_read()
+        return real_read(name)
 
-    db.storage.read = counting_read  # type: ignore[method-assign]
+    storage.live_table = counting_read  # type: ignore[method-assign]
     for _ in range(50):
         log.append("DSL", "view", "SRA-2026-0001")
     # One read per write (the entry and the head); the log itself never reads the table back.
-    assert reads <= 2 * 50 + 2
-    db.storage.read = real_read  # type: ignore[method-assign]
+    assert 0 < reads <= 2 * 50 + 2
+    storage.live_table = real_read  # type: ignore[method-assign]
     assert verify_chain(db) == []
 
 
 def test_unknown_actions_and_free_text_detail_are_refused() -> None:
-    log = AuditLog(TinyDB(storage=MemoryStorage))
+    log = AuditLog(VaultDB(memory_storage()))
     with pytest.raises(UsageError):
         log.append("DSL", "gossip")
     with pytest.raises(UsageError):
@@ -161,7 +161,7 @@ def test_unknown_actions_and_free_text_detail_are_refused() -> None:
 
 
 def test_an_empty_chain_is_whole() -> None:
-    assert verify_chain(TinyDB(storage=MemoryStorage)) == []
+    assert verify_chain(VaultDB(memory_storage())) == []
 
 
 def test_staff_case_audit_is_clean_too() -> None:
@@ -188,7 +188,7 @@ def test_a_missing_head_record_is_detected() -> None:
 
 
 def test_standalone_log_keeps_its_head() -> None:
-    db = TinyDB(storage=MemoryStorage)
+    db = VaultDB(memory_storage())
     log = AuditLog(db)
     for _ in range(3):
         log.append("DSL", "view", "SRA-2026-0001")

@@ -20,6 +20,7 @@ from helpers_casebook import (
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import CaseRuleError, NotFound
 from dsl_tui.model import NewAccount, NewPerson, PersonRole, Risk, Status
+from dsl_tui.vault.storage import MemoryJournal, VaultDB, memory_storage
 
 
 def test_a_step_past_its_due_time_is_overdue() -> None:
@@ -257,24 +258,21 @@ def test_reopening_rebuilds_the_same_index() -> None:
 
 
 def test_a_failed_save_changes_nothing() -> None:
-    book = fake_casebook()
+    journal = MemoryJournal()
+    book = Casebook(
+        VaultDB(memory_storage(journal)), FakePlaybook(), "Priya Ramanathan", clock=Clock()
+    )
     case = book.log_concern(bullying_report(), BULLYING_ANSWERS)
     before = book.case(case.id, view=False)
     log_before = book.audit_log()
-    storage = book.db.storage
-
-    def refuse(data: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    real_write = storage.write
-    storage.write = refuse  # type: ignore[method-assign]
+    journal.refuse = OSError(28, "No space left on device")
     try:
         with pytest.raises(OSError):
             book.add_note(case.id, "This note cannot be saved.")
         with pytest.raises(OSError):
             book.log_concern(bullying_report(), BULLYING_ANSWERS)
     finally:
-        storage.write = real_write  # type: ignore[method-assign]
+        journal.refuse = None
     assert book.case(case.id, view=False) == before
     assert book.case_ids() == [case.id]
     assert book.audit_log() == log_before

@@ -14,9 +14,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.storages import MemoryStorage
-
 from dsl_tui.audit import AuditLog, read_log, verify_chain
 from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import MemoryBlobs
@@ -40,6 +37,7 @@ from dsl_tui.model import (
     Status,
     StepPlan,
 )
+from dsl_tui.vault.storage import VaultDB, memory_storage
 
 
 class Casebook(CaseWork, CaseViews):
@@ -47,7 +45,7 @@ class Casebook(CaseWork, CaseViews):
 
     def __init__(
         self,
-        db: TinyDB,
+        db: VaultDB,
         playbook: Any,
         user: str,
         *,
@@ -84,7 +82,7 @@ class Casebook(CaseWork, CaseViews):
             from dsl_tui.playbook import load_playbook
 
             playbook = load_playbook()
-        db = TinyDB(storage=MemoryStorage)
+        db = VaultDB(memory_storage())
         return cls(db, playbook, user, clock=clock, blobs=MemoryBlobs())
 
     # ----------------------------------------------------------------- plumbing

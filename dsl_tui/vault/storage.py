@@ -275,6 +275,8 @@ class VaultStorage(Storage):
         #: Bumped for a table at each save that touches it (cached searches check it).
         self._versions: dict[str, int] = {}
         self._counter = 0
+        #: The next free document id of each table asked about (kept up to date by saves).
+        self._next_ids: dict[str, int] = {}
 
     def _raw(self) -> Tables:
         if self._tables is None:
@@ -320,6 +322,25 @@ class VaultStorage(Storage):
         with self.lock:
             packed = self._packed.get(name)
             return None if packed is None else packed.next_id
+
+    def next_id(self, name: str) -> int:
+        """Take the next free document id of table ``name`` (1 for an empty or missing table).
+
+        Each call hands out a new id, saved or not (a save that fails leaves a gap, never a
+        reuse). A packed table knows it without being decoded; another table is scanned once,
+        then the count follows each save.
+        """
+        with self.lock:
+            known = self._next_ids.get(name)
+            if known is None:
+                packed = self._packed.get(name)
+                if packed is not None:
+                    known = packed.next_id
+                else:
+                    table = self._raw().get(name) or {}
+                    known = max((int(k) for k in table), default=0) + 1
+            self._next_ids[name] = known + 1
+            return known
 
     def tables_view(self) -> Tables:
         """The live document, every table decoded (for this package only: never hand it out;
@@ -384,13 +405,57 @@ class VaultStorage(Storage):
             for op in decoded:
                 self._counter += 1
                 self._versions[op["t"]] = self._counter
+                self._follow_ids(op)
             if self._after_commit is not None:
                 self._after_commit()
+
+    def _follow_ids(self, op: dict[str, Any]) -> None:
+        """Keep :meth:`next_id` past every id a saved operation used."""
+        name = op["t"]
+        if op["op"] != "put" or op.get("clear"):
+            self._next_ids.pop(name, None)  # a table dropped or replaced: scan it again
+            return
+        known = self._next_ids.get(name)
+        if known is not None:
+            used = max((int(k) for k in op.get("set", ())), default=0)
+            self._next_ids[name] = max(known, used + 1)
 
     def close(self) -> None:
         """Forget the document (the vault is locked)."""
         self._tables = None
         self._packed = {}
+        self._next_ids = {}
+
+
+class MemoryJournal:
+    """Where a vault storage with no file sends each save's bytes: counted, then dropped.
+
+    Set :attr:`refuse` to an exception to make the next saves fail as a full or broken disk
+    would (fault injection in tests): the storage then changes nothing in memory.
+    """
+
+    def __init__(self) -> None:
+        #: Saves made so far, and their bytes in all.
+        self.saves = 0
+        self.size = 0
+        #: Raised by every save while set.
+        self.refuse: BaseException | None = None
+
+    def __call__(self, payload: bytes) -> None:
+        """Take one save's journal record (or refuse it)."""
+        if self.refuse is not None:
+            raise self.refuse
+        self.saves += 1
+        self.size += len(payload)
+
+
+def memory_storage(journal: MemoryJournal | None = None) -> VaultStorage:
+    """A vault storage with no file behind it: tests and previews run the same write path.
+
+    Every save is still encoded to the journal's bytes and applied from them, exactly as on a
+    vault; the bytes then go to ``journal`` instead of being sealed and appended to a file.
+    """
+    return VaultStorage({}, persist=journal if journal is not None else MemoryJournal())
 
 
 class TableView(Mapping[str, Any]):
@@ -446,11 +511,8 @@ class JournalTable(Table):
         return TableView(storage.live_table(self.name) or {}, storage.lock)
 
     def _get_next_id(self) -> int:
-        """TinyDB's next id; a packed table knows it without being decoded."""
-        if self._next_id is None:
-            # TinyDB annotates _next_id as None; it holds the next id once known.
-            self._next_id = self._vault_storage.packed_next_id(self.name)  # type: ignore[assignment]
-        return super()._get_next_id()
+        """The storage's next id (one count per table, whichever path saves)."""
+        return self._vault_storage.next_id(self.name)
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
         """Run ``updater`` on a staged copy, journal the delta, then apply it to memory."""
@@ -545,3 +607,5 @@ class VaultDB(TinyDB):
 
     def __init__(self, storage: VaultStorage) -> None:
         super().__init__(storage=lambda: storage)
+        #: The storage, typed (TinyDB's ``storage`` is any ``Storage``).
+        self.vault_storage = storage
