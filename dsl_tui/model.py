@@ -359,3 +359,14 @@ class AuditEntry:
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One case sent to another school, and whether the receiver has confirmed its receipt."""
+
+    case_id: str
+    to_school: str
+    receipt_code: str
+    sent_at: datetime
+    acknowledged_at: datetime | None = None

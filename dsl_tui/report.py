@@ -17,10 +17,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.errors import UsageError
 from dsl_tui.model import Case, PersonRole, StepState
+
+if TYPE_CHECKING:
+    from dsl_tui.casebook import Casebook
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -180,21 +183,19 @@ def build_report(
     )
 
 
-def casebook_report(casebook: Any, year: int | None = None) -> Report:
+def casebook_report(casebook: Casebook, year: int | None = None) -> Report:
     """The report for ``year`` (default: this year) from every case in the vault, audited once."""
-    from dsl_tui.export import bridge
-
     chosen_year = year or datetime.now(timezone.utc).year
-    cases = [bridge.case(casebook, case_id) for case_id in casebook.case_ids()]
-    playbook = getattr(casebook, "playbook", None)
+    cases = [casebook.case(case_id, view=False) for case_id in casebook.case_ids()]
+    playbook = casebook.playbook
     report = build_report(
         cases,
         chosen_year,
-        schools={s.key: s.name for s in getattr(playbook, "schools", ())},
-        categories={k: c.title for k, c in getattr(playbook, "categories", {}).items()},
-        routes={k: r.name for k, r in getattr(playbook, "routes", {}).items()},
+        schools={s.key: s.name for s in playbook.schools},
+        categories={k: c.title for k, c in playbook.categories.items()},
+        routes={k: r.name for k, r in playbook.routes.items()},
     )
-    bridge.audit(casebook, "report", "", f"year {chosen_year}")
+    casebook.audit_event("report", "", f"year {chosen_year}")
     return report
 
 

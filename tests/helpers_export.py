@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.storages import MemoryStorage
-
 from dsl_tui.model import (
     Account,
     AuditEntry,
@@ -154,9 +151,11 @@ def sample_chronology(case: Case) -> list[ChronologyEntry]:
 
 @dataclass
 class FakePlaybook:
-    """Only the clause text and schools the export reads."""
+    """Only the clause text, schools and titles the export and the report read."""
 
     schools: tuple[Any, ...] = ()
+    categories: dict[str, Any] = field(default_factory=dict)
+    routes: dict[str, Any] = field(default_factory=dict)
 
     def clause_text(self, clause: str) -> str:
         return {
@@ -168,18 +167,50 @@ class FakePlaybook:
 
 @dataclass
 class FakeCasebook:
-    """A stand-in with the casebook calls the export makes."""
+    """A double of the export's seam (``CaseSource`` and ``CaseSink``), holding cases in a dict."""
 
     cases: dict[str, Case] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
     audits: list[tuple[str, str, str]] = field(default_factory=list)
     user: str = DSL
     playbook: FakePlaybook = field(default_factory=FakePlaybook)
-    db: TinyDB = field(default_factory=lambda: TinyDB(storage=MemoryStorage))
     received: list[tuple[Case, str, datetime]] = field(default_factory=list)
+    received_files: list[str] = field(default_factory=list)
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def case(self, case_id: str) -> Case:
+    def case(self, case_id: str, *, view: bool = True) -> Case:
         return self.cases[case_id]
+
+    def search(self, text: str, *, status: str = "all") -> list[Any]:
+        return []
+
+    def clause_text(self, clause: str) -> str:
+        return self.playbook.clause_text(clause)
+
+    def school_name(self, key: str) -> str:
+        return next((s.name for s in self.playbook.schools if s.key == key), key)
+
+    def record_transfer(self, case_id: str, to_school: str, code: str, sent_at: datetime) -> Case:
+        self.sent.append((case_id, to_school, code))
+        return self.cases[case_id]
+
+    def has_received_file(self, sha256: str) -> bool:
+        return sha256 in self.received_files
+
+    def receive_file(
+        self,
+        cases: Any,
+        *,
+        from_school: str,
+        received_at: datetime,
+        sha256: str,
+        code: str,
+    ) -> list[Case]:
+        self.received_files.append(sha256)
+        return [
+            self.receive_case(case, from_school=from_school, received_at=received_at)
+            for case, _ in cases
+        ]
 
     def chronology(self, case_id: str) -> list[ChronologyEntry]:
         return sample_chronology(self.cases[case_id])
@@ -188,7 +219,7 @@ class FakeCasebook:
         item = next(e for e in self.cases[case_id].evidence if e.id == evidence_id)
         return self.blobs[item.blob_id or ""]
 
-    def record_audit(self, action: str, case_id: str, detail: str) -> None:
+    def audit_event(self, action: str, case_id: str = "", detail: str = "") -> None:
         self.audits.append((action, case_id, detail))
 
     def put_blob(self, data: bytes) -> tuple[str, str]:

@@ -253,7 +253,7 @@ def test_an_export_the_audit_cannot_record_is_taken_back(
     def refuse(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    book.record_audit = refuse  # type: ignore[method-assign]
+    book.audit_event = refuse  # type: ignore[method-assign]
     with pytest.raises(OSError):
         export_cases(book, ["SRA-2026-0001"], tmp_path / "c.age", recipients=[key[1]])
     assert not (tmp_path / "c.age").exists()

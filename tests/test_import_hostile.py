@@ -75,7 +75,7 @@ def vault_state(book: Any) -> Any:
         dict(book.blobs),
         list(book.audits),
         list(book.received),
-        json.dumps({t: book.db.table(t).all() for t in book.db.tables()}, default=str),
+        list(book.received_files),
     )
 
 

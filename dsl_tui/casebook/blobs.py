@@ -1,10 +1,27 @@
-"""Evidence files kept in memory, for a casebook without a vault (tests, previews)."""
+"""Where a casebook keeps evidence files: the ``BlobStore`` seam, and an in-memory one for tests."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 from dsl_tui.errors import NotFound
+
+
+class BlobStore(Protocol):
+    """Encrypted evidence files beside the vault (``Vault``), or in memory (``MemoryBlobs``)."""
+
+    def put_blob(self, data: bytes) -> tuple[str, str]:
+        """Keep the bytes; returns (blob id, SHA-256 of the plaintext)."""
+        ...
+
+    def get_blob(self, blob_id: str) -> bytes:
+        """The bytes kept under ``blob_id`` (``NotFound`` if none)."""
+        ...
+
+    def delete_blob(self, blob_id: str) -> None:
+        """Forget the bytes kept under ``blob_id``."""
+        ...
 
 
 class MemoryBlobs:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl_tui.audit import AuditLog, read_log, verify_chain
+from dsl_tui.casebook import receive
 from dsl_tui.casebook import steps as step_rules
-from dsl_tui.casebook.blobs import MemoryBlobs
+from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs
 from dsl_tui.casebook.chronology import chronology as build_chronology
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
@@ -36,8 +37,12 @@ from dsl_tui.model import (
     Risk,
     Status,
     StepPlan,
+    Transfer,
 )
 from dsl_tui.vault.storage import VaultDB, memory_storage
+
+if TYPE_CHECKING:
+    from dsl_tui.vault import Vault
 
 
 class Casebook(CaseWork, CaseViews):
@@ -50,8 +55,8 @@ class Casebook(CaseWork, CaseViews):
         user: str,
         *,
         clock: Callable[[], datetime] | None = None,
-        blobs: Any = None,
-        vault: Any = None,
+        blobs: BlobStore | None = None,
+        vault: Vault | None = None,
         role: str = "",
     ) -> None:
         self.db = db
@@ -62,7 +67,8 @@ class Casebook(CaseWork, CaseViews):
         self._clock = clock or (lambda: datetime.now(UTC))
         #: The audit log always records the real time of an action, even when backdated.
         self._audit_clock = self._clock
-        self._blobs = blobs if blobs is not None else (vault if vault is not None else None)
+        #: Evidence files: the vault's own (encrypted beside it), or those given (tests).
+        self._blobs: BlobStore | None = blobs if blobs is not None else vault
         self._store = Store(db)
         #: One writer at a time, even when the app saves from a worker thread.
         self._write_lock = threading.RLock()
@@ -350,17 +356,72 @@ class Casebook(CaseWork, CaseViews):
         chronology: Sequence[ChronologyEntry] = (),
     ) -> Case:
         """Add a case received from another school, keeping its parts, times and events."""
-        from dsl_tui.casebook.receive import receive_case
-
-        return receive_case(
+        return receive.receive_case(
             self, case, from_school=from_school, received_at=received_at, chronology=chronology
         )
 
     def mark_transferred(self, case_id: str, to_school: str) -> Case:
         """Mark a case as sent to another school (an event and an audit entry)."""
-        from dsl_tui.casebook.receive import mark_transferred
+        return receive.mark_transferred(self, case_id, to_school)
 
-        return mark_transferred(self, case_id, to_school)
+    def record_transfer(self, case_id: str, to_school: str, code: str, sent_at: datetime) -> Case:
+        """Record a transfer pack sent (with its receipt code) and mark the case: one save."""
+        return receive.record_transfer(self, case_id, to_school, code, sent_at)
+
+    def transfers(self, *, awaiting_only: bool = False) -> list[Transfer]:
+        """Every transfer sent from this vault, oldest first (or those awaiting a receipt)."""
+        return receive.transfers(self, awaiting_only=awaiting_only)
+
+    def acknowledge_transfer(self, case_id: str, code: str, when: datetime) -> Transfer:
+        """Record the receiving school's receipt code (grouped form) against a transfer."""
+        return receive.acknowledge_transfer(self, case_id, code, when)
+
+    def has_received_file(self, sha256: str) -> bool:
+        """True when a case file with this SHA-256 was imported already."""
+        return receive.has_received_file(self, sha256)
+
+    def receive_file(
+        self,
+        cases: Sequence[tuple[Case, Sequence[ChronologyEntry]]],
+        *,
+        from_school: str,
+        received_at: datetime,
+        sha256: str,
+        code: str,
+    ) -> list[Case]:
+        """Add every case of an imported file and note the file as received: one save."""
+        return receive.receive_file(
+            self, cases, from_school=from_school, received_at=received_at, sha256=sha256, code=code
+        )
+
+    # ---------------------------------------------------------------- playbook
+    def clause_text(self, clause: str) -> str:
+        """The policy's own words for a clause ("" when the playbook does not have them)."""
+        if not clause:
+            return ""
+        return str(self.playbook.clause_text(clause))
+
+    def school_name(self, key: str) -> str:
+        """A school's full name for its key (the key itself when the playbook has none such)."""
+        for school in self.playbook.schools:
+            if school.key == key:
+                return str(school.name)
+        return key
+
+    # ---------------------------------------------------------- evidence files
+    def evidence_data(self, case_id: str, evidence_id: str) -> bytes:
+        """The plaintext of a case's evidence file (``NotFound`` when it has none)."""
+        record = self._record(case_id)
+        for doc in record.parts["evidence"]:
+            if doc.get("id") == evidence_id and doc.get("blob_id"):
+                return self.blob(str(doc["blob_id"]))
+        raise NotFound(f"Case {case_id} has no evidence file {evidence_id}.")
+
+    def put_blob(self, data: bytes) -> tuple[str, str]:
+        """Keep an evidence file encrypted beside the vault: (blob id, SHA-256 of the bytes)."""
+        if self._blobs is None:
+            raise NotFound("This casebook keeps no evidence files.")
+        return self._blobs.put_blob(data)
 
     # ----------------------------------------------------------------- drafts
     def save_draft(self, key: str, data: dict[str, Any]) -> None:

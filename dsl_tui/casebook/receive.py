@@ -1,8 +1,9 @@
-"""Cases that cross schools: add a received case keeping its chronology; mark a sent one.
+"""Cases that cross schools: received cases keeping their chronology, and the sent ones' record.
 
-Written by the export side (the casebook offered no call for it yet). Both functions take the
-casebook and write through its own save, index and audit, so a received case behaves like any
-other: it shows on the dashboard, in search and in linked cases.
+The sender's vault keeps a ``transfers`` table (one row per case sent, with the receipt code of
+the file written); the receiver's a ``received_files`` table (one row per file imported, by its
+SHA-256). Each function writes through the casebook's own save, index and audit, in one save, so
+a received case behaves like any other and a transfer is recorded and marked together.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from dsl_tui.casebook.index import CaseRecord
 from dsl_tui.casebook.records import Doc, iso, iso_date, needs_doc
-from dsl_tui.model import Case, ChronologyEntry
+from dsl_tui.errors import NotFound, UsageError
+from dsl_tui.model import Case, ChronologyEntry, Transfer
 
 #: Chronology kinds the casebook derives from a case's parts; anything else was an event.
 _DERIVED = (
@@ -231,3 +233,118 @@ def mark_transferred(casebook: Any, case_id: str, to_school: str) -> Case:
     casebook._index.refresh(record)
     marked: Case = record.to_case()
     return marked
+
+
+def record_transfer(
+    casebook: Any, case_id: str, to_school: str, code: str, sent_at: datetime
+) -> Case:
+    """Record that ``case_id`` was sent with receipt ``code``, and mark it transferred: one save.
+
+    The casebook's batch rebuilds its index from what is stored if the save fails.
+    """
+    casebook._record(case_id)  # NotFound before anything is written
+    with casebook.batch():
+        casebook._store.insert(
+            "transfers",
+            {
+                "case_id": case_id,
+                "to_school": to_school,
+                "code": code,
+                "sent_at": iso(sent_at),
+                "acknowledged_at": None,
+            },
+        )
+        return mark_transferred(casebook, case_id, to_school)
+
+
+def _transfer_from(doc: Doc) -> Transfer:
+    ack = doc.get("acknowledged_at")
+    return Transfer(
+        case_id=doc["case_id"],
+        to_school=doc.get("to_school", ""),
+        receipt_code=doc.get("code", ""),
+        sent_at=datetime.fromisoformat(doc["sent_at"]),
+        acknowledged_at=datetime.fromisoformat(ack) if ack else None,
+    )
+
+
+def transfers(casebook: Any, *, awaiting_only: bool = False) -> list[Transfer]:
+    """Every transfer sent from this vault (oldest first), or only those awaiting a receipt."""
+    with casebook._write_lock:
+        docs = list(casebook._store.table("transfers").values())
+    found = [_transfer_from(d) for d in docs]
+    if awaiting_only:
+        found = [t for t in found if t.acknowledged_at is None]
+    return sorted(found, key=lambda t: t.sent_at)
+
+
+def acknowledge_transfer(casebook: Any, case_id: str, code: str, when: datetime) -> Transfer:
+    """Record the receiver's receipt ``code`` (grouped form) against the transfer of ``case_id``.
+
+    ``NotFound`` when no transfer of the case is recorded; ``UsageError`` when the code differs
+    (the receiving school holds a different file). Acknowledging twice changes nothing.
+    """
+    with casebook._write_lock:
+        rows = [
+            (int(k), d)
+            for k, d in casebook._store.table("transfers").items()
+            if d.get("case_id") == case_id
+        ]
+        if not rows:
+            raise NotFound("No transfer of that case is recorded in this vault.")
+        for doc_id, doc in rows:
+            if doc.get("code") != code:
+                continue
+            if doc.get("acknowledged_at") is None:
+                fields = {"acknowledged_at": iso(when)}
+                with casebook._saving():
+                    casebook._store.update("transfers", doc_id, fields)
+                    casebook._audit.append(
+                        casebook.user, "change", case_id, "transfer acknowledged"
+                    )
+                doc = {**doc, **fields}
+            return _transfer_from(doc)
+    raise UsageError(
+        "That receipt code does not match the file sent; the receiving school may hold a "
+        "different file."
+    )
+
+
+def has_received_file(casebook: Any, sha256: str) -> bool:
+    """True when a case file with this SHA-256 was imported into this vault already."""
+    with casebook._write_lock:
+        return any(
+            d.get("sha256") == sha256 for d in casebook._store.table("received_files").values()
+        )
+
+
+def receive_file(
+    casebook: Any,
+    cases: Sequence[tuple[Case, Sequence[ChronologyEntry]]],
+    *,
+    from_school: str,
+    received_at: datetime,
+    sha256: str,
+    code: str,
+) -> list[Case]:
+    """Add every case of an imported file and note the file as received: one save, all or none."""
+    if has_received_file(casebook, sha256):
+        raise UsageError("This case file has already been imported into this vault.")
+    with casebook.batch():
+        added = [
+            receive_case(
+                casebook, case, from_school=from_school, received_at=received_at,
+                chronology=chronology,
+            )
+            for case, chronology in cases
+        ]  # fmt: skip
+        casebook._store.insert(
+            "received_files",
+            {
+                "sha256": sha256,
+                "code": code,
+                "case_ids": [c.id for c in added],
+                "at": iso(received_at),
+            },
+        )
+    return added

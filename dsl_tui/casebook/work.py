@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsl_tui.audit import AuditLog
 from dsl_tui.casebook import steps as step_rules
+from dsl_tui.casebook.blobs import BlobStore
 from dsl_tui.casebook.index import PART_TABLES, CaseIndex, CaseRecord
 from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt
 from dsl_tui.casebook.store import Store
@@ -29,7 +30,7 @@ class CaseWork:
     _index: CaseIndex
     _store: Store
     _audit: AuditLog
-    _blobs: Any
+    _blobs: BlobStore | None
 
     if TYPE_CHECKING:  # provided by Casebook
 
@@ -345,15 +346,9 @@ class CaseWork:
 
     def _delete_blob(self, blob_id: str) -> None:
         """Remove an evidence file of a deleted case (it is encrypted; failing is harmless)."""
-        remover = getattr(self._blobs, "delete_blob", None)
+        if self._blobs is None:
+            return
         try:
-            if remover is not None:
-                remover(blob_id)
-                return
-            folder_of = getattr(self._blobs, "path", None)
-            if folder_of is not None:
-                from dsl_tui.vault.blobs import blob_path
-
-                blob_path(folder_of, blob_id).unlink(missing_ok=True)
+            self._blobs.delete_blob(blob_id)
         except (OSError, NotFound):
             pass  # the case is gone; a stray encrypted file cannot be read without the key

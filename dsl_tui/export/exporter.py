@@ -13,10 +13,11 @@ from typing import Any
 
 from dsl_tui import __version__
 from dsl_tui.errors import UsageError, VaultTampered
-from dsl_tui.export import bridge, casefile_json, package
+from dsl_tui.export import casefile_json, package
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.importer import HTML_NAME, JSON_NAME
 from dsl_tui.export.redact import redact_document
+from dsl_tui.export.source import CaseSource
 from dsl_tui.model import Case
 
 _PASSPHRASE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -58,7 +59,7 @@ def _evidence_path(case: Case, item_id: str, filename: str) -> str:
 
 
 def build_document(
-    casebook: Any,
+    casebook: CaseSource,
     cases: Sequence[Case],
     *,
     now: datetime,
@@ -71,9 +72,9 @@ def build_document(
     evidence: dict[str, bytes] = {}
     listed = []
     for case in cases:
-        records.append(casefile_json.case_record(case, bridge.chronology(casebook, case.id)))
+        records.append(casefile_json.case_record(case, casebook.chronology(case.id)))
         for clause in {case.clause, *(s.clause for s in case.steps)}:
-            text = bridge.clause_text(casebook, clause)
+            text = casebook.clause_text(clause)
             if text:
                 clauses[clause] = text
         if not include_evidence:
@@ -81,7 +82,7 @@ def build_document(
         for item in case.evidence:
             if not item.blob_id:
                 continue
-            data = bridge.evidence_bytes(casebook, case.id, item)
+            data = casebook.evidence_data(case.id, item.id)
             digest = hashlib.sha256(data).hexdigest()
             if item.sha256 and digest != item.sha256:
                 raise VaultTampered(
@@ -98,9 +99,9 @@ def build_document(
         "schema_version": casefile_json.SCHEMA_VERSION,
         "app_version": __version__,
         "exported_at": casefile_json.to_jsonable(now),
-        "exported_by": str(getattr(casebook, "user", "")),
+        "exported_by": casebook.user,
         "purpose": "transfer" if transfer_to else "senior management",
-        "from_school": bridge.school_name(casebook, schools.pop()) if len(schools) == 1 else "",
+        "from_school": casebook.school_name(schools.pop()) if len(schools) == 1 else "",
         "transfer_to": transfer_to,
         "redaction": {"pupils": False, "staff": False},
         "clauses": dict(sorted(clauses.items())),
@@ -111,7 +112,7 @@ def build_document(
 
 
 def export_cases(
-    casebook: Any,
+    casebook: CaseSource,
     case_ids: Sequence[str],
     out: Path,
     *,
@@ -139,7 +140,7 @@ def export_cases(
     for recipient in recipients:
         package.parse_recipient(recipient)  # refuse a bad key before any work
     moment = now or datetime.now(timezone.utc)
-    cases = [bridge.case(casebook, case_id) for case_id in ids]
+    cases = [casebook.case(case_id, view=False) for case_id in ids]
     with_files = include_evidence and not redacting
     document, evidence = build_document(
         casebook, cases, now=moment, transfer_to=transfer_to, include_evidence=with_files
@@ -161,16 +162,14 @@ def export_cases(
     )
     try:
         for case in cases:
-            bridge.audit(casebook, "export", case.id, detail)
+            casebook.audit_event("export", case.id, detail)
     except BaseException:
         # An export the audit log cannot show must not exist: take the file back.
         out.unlink(missing_ok=True)
         raise
     if transfer_to:
-        from dsl_tui.export.transfers import record_transfer
-
         for case in cases:
-            record_transfer(casebook, case.id, transfer_to, code, moment)
+            casebook.record_transfer(case.id, transfer_to, code, moment)
     blobs_total = sum(1 for c in cases for e in c.evidence if e.blob_id)
     return ExportResult(
         path=out,
@@ -185,16 +184,14 @@ def export_cases(
     )
 
 
-def cases_of_person(casebook: Any, name: str) -> list[str]:
+def cases_of_person(casebook: CaseSource, name: str) -> list[str]:
     """Ids of every case naming a person called ``name`` (case and spacing ignored)."""
     wanted = " ".join(name.split()).casefold()
     if not wanted:
         raise UsageError("Give the person's name.")
     found = []
-    search = getattr(casebook, "search", None)
-    candidates = [s.id for s in search(name, status="all")] if search else casebook.case_ids()
-    for case_id in candidates:
-        case = bridge.case(casebook, case_id)
+    for case_id in [s.id for s in casebook.search(name, status="all")]:
+        case = casebook.case(case_id, view=False)
         if any(" ".join(p.name.split()).casefold() == wanted for p in case.people):
             found.append(case_id)
     return sorted(found)
