@@ -307,6 +307,9 @@ class Case:
     received_at: datetime | None = None
     transferred_to: str = ""
     owner: str = ""
+    #: The playbook version the case was triaged under ("" for cases made before it was kept):
+    #: its steps stay as triaged then, even after the trust changes its playbook.
+    playbook_version: str = ""
 
     def next_step(self) -> Step | None:
         """The open step due soonest (undated steps last)."""
@@ -314,6 +317,13 @@ class Case:
         if not open_steps:
             return None
         return min(open_steps, key=lambda s: (s.due_at is None, s.due_at or datetime.max))
+
+
+def triaged_under(playbook_version: str) -> str:
+    """How a case's page and case file name the playbook it was triaged under."""
+    if playbook_version:
+        return f"playbook version {playbook_version}"
+    return "playbook version not recorded (logged before cases kept it)"
 
 
 @dataclass(frozen=True)

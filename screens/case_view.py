@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.casebook import Casebook
-from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState
+from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState, triaged_under
 from dsl_tui.screens.dialogs import (
     AccountDialog,
     DecisionDialog,
@@ -167,6 +167,8 @@ class CaseScreen(Screen[None]):
         if case.occurred_at:
             text.append(f"; happened {when_long(case.occurred_at)}")
         text.append(f"\nSchool: {case.school.upper()}   Owner: {case.owner}\n")
+        # The steps are as triaged then: a later playbook never rewrites them.
+        text.append(f"Triaged under {triaged_under(case.playbook_version)}\n")
         if case.outcome:
             text.append(f"\nOutcome: {case.outcome} (closed {when_long(case.closed_at)})\n",
                         style="bold")  # fmt: skip

@@ -244,6 +244,8 @@ class Casebook(CaseWork, CaseViews):
             "status": Status.NEW.value,
             "answers": [[k, str(v)] for k, v in answers.items()],
             "retention": result.retention,
+            # The steps below are the playbook's at this version; a later edit never changes them.
+            "playbook_version": str(getattr(self.playbook, "version", "") or ""),
             "triage_reasons": list(result.reasons),
             "triage_warnings": list(result.warnings),
             "call_now": [r.key for r in result.call_now],
