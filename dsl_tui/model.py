@@ -95,6 +95,25 @@ class StepPlan:
     detail: str = ""
     route: str | None = None
     needs: tuple[AnswerSpec, ...] = ()
+    #: The deadline in the playbook's own words ("1 working day"), as the trust wrote it.
+    due_words: str = ""
+
+    @property
+    def deadline(self) -> str:
+        """The deadline as a DSL reads it, relative to the report: "now", "24 hours",
+        "1 working day"; "no deadline" when the step has none."""
+        if self.due_words:
+            return " ".join(self.due_words.split())
+        if self.due_after is None:
+            return "no deadline"
+        minutes = int(self.due_after.total_seconds() // 60)
+        if minutes <= 0:
+            return "now"
+        for size, unit in ((7 * 1440, "week"), (1440, "day"), (60, "hour"), (1, "minute")):
+            if minutes % size == 0:
+                count = minutes // size
+                return f"{count} {unit}{'' if count == 1 else 's'}"
+        return f"{minutes} minutes"  # pragma: no cover - every whole minute fits a unit above
 
 
 @dataclass(frozen=True)
