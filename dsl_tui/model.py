@@ -283,6 +283,16 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class EmergencyCall:
+    """A call made at once for a child in immediate danger (7.2), before the concern was typed:
+    the route called (a playbook route key such as ``police``), when, and its reference."""
+
+    route: str
+    at: datetime
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class ConcernReport:
     """What the DSL records when logging a concern, before triage makes it a case."""
 
