@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export_commands",
     "report_commands",
     "playbook_commands",
+    "triage_commands",
 )
 
 _STDIN_LINES: list[str] = []

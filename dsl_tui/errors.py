@@ -95,3 +95,23 @@ class ExportError(DslError):
     """A case file could not be made, read or imported; nothing was written (exit 2)."""
 
     exit_code = 2
+
+
+#: What UKCIS guidance says about imagery of children; every refusal of an evidence file says it.
+NEVER_STORE_IMAGES = (
+    "Never view, copy or store an image that may show a child (UKCIS guidance on sharing nudes): "
+    "record a description of it instead."
+)
+
+
+class EvidenceRefused(DslError):
+    """An evidence file that must not be stored: any file on a nudes case (exit 2)."""
+
+    exit_code = 2
+
+
+class ImageNotConfirmed(EvidenceRefused):
+    """An image on a case about a child, without the DSL confirming it is not an image of a child
+    (exit 2); asking the DSL and trying again with the confirmation is the way on."""
+
+    exit_code = 2

@@ -95,6 +95,25 @@ class StepPlan:
     detail: str = ""
     route: str | None = None
     needs: tuple[AnswerSpec, ...] = ()
+    #: The deadline in the playbook's own words ("1 working day"), as the trust wrote it.
+    due_words: str = ""
+
+    @property
+    def deadline(self) -> str:
+        """The deadline as a DSL reads it, relative to the report: "now", "24 hours",
+        "1 working day"; "no deadline" when the step has none."""
+        if self.due_words:
+            return " ".join(self.due_words.split())
+        if self.due_after is None:
+            return "no deadline"
+        minutes = int(self.due_after.total_seconds() // 60)
+        if minutes <= 0:
+            return "now"
+        for size, unit in ((7 * 1440, "week"), (1440, "day"), (60, "hour"), (1, "minute")):
+            if minutes % size == 0:
+                count = minutes // size
+                return f"{count} {unit}{'' if count == 1 else 's'}"
+        return f"{minutes} minutes"  # pragma: no cover - every whole minute fits a unit above
 
 
 @dataclass(frozen=True)
@@ -264,6 +283,16 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class EmergencyCall:
+    """A call made at once for a child in immediate danger (7.2), before the concern was typed:
+    the route called (a playbook route key such as ``police``), when, and its reference."""
+
+    route: str
+    at: datetime
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class ConcernReport:
     """What the DSL records when logging a concern, before triage makes it a case."""
 
@@ -307,6 +336,9 @@ class Case:
     received_at: datetime | None = None
     transferred_to: str = ""
     owner: str = ""
+    #: The playbook version the case was triaged under ("" for cases made before it was kept):
+    #: its steps stay as triaged then, even after the trust changes its playbook.
+    playbook_version: str = ""
 
     def next_step(self) -> Step | None:
         """The open step due soonest (undated steps last)."""
@@ -314,6 +346,13 @@ class Case:
         if not open_steps:
             return None
         return min(open_steps, key=lambda s: (s.due_at is None, s.due_at or datetime.max))
+
+
+def triaged_under(playbook_version: str) -> str:
+    """How a case's page and case file name the playbook it was triaged under."""
+    if playbook_version:
+        return f"playbook version {playbook_version}"
+    return "playbook version not recorded (logged before cases kept it)"
 
 
 @dataclass(frozen=True)

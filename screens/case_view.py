@@ -6,6 +6,7 @@ from it. A refusal (e.g. closing while steps are open) is shown as the casebook'
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -16,12 +17,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.casebook import Casebook
-from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState
+from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
+from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState, triaged_under
 from dsl_tui.screens.dialogs import (
     AccountDialog,
+    ConfirmDialog,
     DecisionDialog,
     DecisionRecord,
     EvidenceDialog,
+    EvidenceEntry,
     NewNote,
     NoteDialog,
     PersonDialog,
@@ -37,6 +41,14 @@ from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:
     from dsl_tui.screens.app import DslApp
+
+
+#: Asked before an image is attached to a case about a child; Y confirms, N attaches nothing.
+IMAGE_QUESTION = (
+    "This file is an image, and this case is about a child.\n\n"
+    f"{NEVER_STORE_IMAGES}\n\n"
+    "Is this NOT an image of a child? Y confirms it is not, and attaches it."
+)
 
 
 class CaseScreen(Screen[None]):
@@ -167,6 +179,8 @@ class CaseScreen(Screen[None]):
         if case.occurred_at:
             text.append(f"; happened {when_long(case.occurred_at)}")
         text.append(f"\nSchool: {case.school.upper()}   Owner: {case.owner}\n")
+        # The steps are as triaged then: a later playbook never rewrites them.
+        text.append(f"Triaged under {triaged_under(case.playbook_version)}\n")
         if case.outcome:
             text.append(f"\nOutcome: {case.outcome} (closed {when_long(case.closed_at)})\n",
                         style="bold")  # fmt: skip
@@ -301,15 +315,36 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(NoteDialog(self.case_id, text), lambda r: done(self, r))
 
     def action_add_evidence(self) -> None:
-        """Record an item of evidence by description."""
+        """Record an item of evidence by description, with a file if one is given."""
+        self.app.push_screen(EvidenceDialog("Record evidence"), self._evidence_entered)
 
-        @guarded
-        def done(screen: CaseScreen, item: tuple[str, str] | None) -> None:
-            if item is not None:
-                screen.show(screen.casebook.add_evidence(screen.case_id, item[0], item[1]))
-                screen.notify("Evidence recorded (see Notes & evidence).")
+    @guarded
+    def _evidence_entered(self, entry: EvidenceEntry | None, confirmed: bool = False) -> None:
+        """Save the evidence; an image on a case about a child waits for the DSL to confirm
+        it is not an image of a child (UKCIS), and a nudes case refuses any file."""
+        if entry is None:
+            return
+        if not entry.path:
+            self.show(self.casebook.add_evidence(self.case_id, entry.description, entry.location))
+            self.notify("Evidence recorded (see Notes & evidence).")
+            return
+        try:
+            case = self.casebook.add_evidence_file(
+                self.case_id, entry.description, Path(entry.path).expanduser(), entry.location,
+                not_an_image_of_a_child=confirmed,
+            )  # fmt: skip
+        except ImageNotConfirmed:
 
-        self.app.push_screen(EvidenceDialog("Record evidence"), lambda r: done(self, r))
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._evidence_entered(entry, confirmed=True)
+                else:
+                    self.notify("Nothing was attached: describe the image instead.")
+
+            self.app.push_screen(ConfirmDialog(IMAGE_QUESTION), answered)
+            return
+        self.show(case)
+        self.notify("Evidence recorded with its file, encrypted (see Notes & evidence).")
 
     def action_add_person(self) -> None:
         """Add someone to the case (e.g. the sender, once known)."""

@@ -260,8 +260,19 @@ class DecisionDialog(Dialog[DecisionRecord]):
         self.dismiss(DecisionRecord(kind, text))
 
 
-class EvidenceDialog(Dialog[tuple[str, str]]):
-    """Record an item of evidence by description and where it is (8.2); no image is attached."""
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """An item of evidence as described, with the path of a file to attach ("" for none)."""
+
+    description: str
+    location: str = ""
+    path: str = ""
+
+
+class EvidenceDialog(Dialog[EvidenceEntry]):
+    """Record an item of evidence by description and where it is (8.2), with an optional file
+    (the casebook refuses any file on a nudes case; an image on a case about a child is
+    attached only after the DSL confirms it is not an image of a child)."""
 
     def fields(self) -> ComposeResult:
         yield Static(
@@ -273,14 +284,17 @@ class EvidenceDialog(Dialog[tuple[str, str]]):
         yield SafeTextArea(compact=True, id="description", soft_wrap=True, tab_behavior="focus")
         yield Label("Where it is (platform, address, device)")
         yield SafeInput(compact=True, id="location")
+        yield Label("File to attach, if any (its path; never an image of a child)")
+        yield SafeInput(compact=True, id="file")
 
     def action_save(self) -> None:
-        """Dismiss with (description, location)."""
+        """Dismiss with the description, where it is and the file's path."""
         text = self.query_one("#description", TextArea).text.strip()
         if not text:
             self.refuse("Describe the evidence.")
             return
-        self.dismiss((text, self.query_one("#location", Input).value.strip()))
+        self.dismiss(EvidenceEntry(text, self.query_one("#location", Input).value.strip(),
+                                   self.query_one("#file", Input).value.strip()))  # fmt: skip
 
 
 class PersonDialog(Dialog[NewPerson]):

@@ -21,9 +21,16 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dsl_tui.casebook import Casebook
-from dsl_tui.model import ConcernReport, Question, TriageResult
+from dsl_tui.casebook.records import iso, parse_dt
+from dsl_tui.model import ConcernReport, EmergencyCall, Question, TriageResult
 from dsl_tui.screens.format import due_after_text, risk_label, when
 from dsl_tui.screens.safety import guarded
+from dsl_tui.screens.wizard_danger import (
+    DANGER_QUESTION,
+    DangerAnswer,
+    DangerScreen,
+    danger_question,
+)
 from dsl_tui.screens.wizard_report import ReportForm, report_from
 
 if TYPE_CHECKING:
@@ -57,6 +64,8 @@ class ConcernWizard(Screen[None]):
         self.answers: dict[str, str] = dict(self.draft.get("answers", {}))
         self.report: ConcernReport | None = None
         self.result: TriageResult | None = None
+        #: Calls made at once for a child in immediate danger, recorded on the case at creation.
+        self.calls: tuple[EmergencyCall, ...] = _calls_from(self.draft.get("calls", ()))
 
     @property
     def casebook(self) -> Casebook:
@@ -83,6 +92,35 @@ class ConcernWizard(Screen[None]):
             self._ask_next()
         else:
             self._show("report")
+        if DANGER_QUESTION not in self.answers:
+            self._ask_danger()
+
+    def _ask_danger(self, calling: bool = False) -> None:
+        """Immediate danger first, before anything is typed; on yes, who to call now.
+
+        A callback rather than a waiting worker: tests (and the idle lock) wait for workers to
+        finish, and this one would wait on the DSL.
+        """
+        casebook = self.casebook
+        question = danger_question(casebook.playbook)
+        if question is None:  # a trust's playbook without the question
+            return
+        screen = DangerScreen(casebook.playbook, question, casebook.now(), calling=calling)
+        self.app.push_screen(screen, self._danger_answered)
+
+    @guarded
+    def _danger_answered(self, answer: DangerAnswer | None) -> None:
+        """Keep the answer and any call, then carry on where the wizard was."""
+        if answer is None:  # backed out before answering: nothing typed, nothing kept
+            self.dismiss()
+            return
+        self.answers[DANGER_QUESTION] = "yes" if answer.danger else "no"
+        self.calls += answer.calls
+        self._save_draft()
+        if answer.calls:
+            self.notify("Call recorded: it will be on the case when it is created.", title="Saved")
+        if self.phase == "question":
+            self._ask_next()
 
     # ------------------------------------------------------------------ phases
     def _show(self, phase: str) -> None:
@@ -120,8 +158,9 @@ class ConcernWizard(Screen[None]):
 
     def draft_state(self) -> tuple[str, dict[str, Any]]:
         """What to keep if the app locks now (the App saves it encrypted)."""
+        calls = [{"route": c.route, "at": iso(c.at), "reference": c.reference} for c in self.calls]
         return DRAFT_KEY, {"phase": self.phase, "report": self._report_data(),
-                           "answers": dict(self.answers)}  # fmt: skip
+                           "answers": dict(self.answers), "calls": calls}  # fmt: skip
 
     def _save_draft(self) -> None:
         try:
@@ -216,6 +255,9 @@ class ConcernWizard(Screen[None]):
             return
         self.answers[self.question.key] = answer
         self._save_draft()
+        if self.question.key == DANGER_QUESTION and answer == "yes" and not self.calls:
+            self._ask_danger(calling=True)  # who to call now comes before the next question
+            return
         self._ask_next()
 
     @guarded
@@ -265,7 +307,7 @@ class ConcernWizard(Screen[None]):
             self.notify(report, severity="warning", markup=False)
             self._show("report")
             return
-        case = self.casebook.log_concern(report, self.answers)
+        case = self.casebook.log_concern(report, self.answers, calls=self.calls)
         try:
             self.casebook.discard_draft(DRAFT_KEY)
         except Exception:  # noqa: BLE001 - the case is saved; a stale draft is harmless
@@ -299,3 +341,16 @@ class ConcernWizard(Screen[None]):
         self.app.push_screen(
             ConfirmDialog("Discard this concern? Nothing typed will be kept."), done
         )
+
+
+def _calls_from(kept: Any) -> tuple[EmergencyCall, ...]:
+    """The calls kept in a draft (a damaged entry is dropped rather than stopping the wizard)."""
+    calls: list[EmergencyCall] = []
+    for item in kept if isinstance(kept, list) else ():
+        try:
+            at = parse_dt(item["at"])
+            if at is not None:
+                calls.append(EmergencyCall(str(item["route"]), at, str(item.get("reference", ""))))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(calls)

@@ -287,7 +287,12 @@ def worked_case(casebook: Any, name: str = OTTOLINE) -> str:
     case = casebook.log_concern(report, answers_for(casebook))
     casebook.add_note(case.id, f"{name.split()[0]} showed me the messages.", NoteKind.FACT)
     casebook.add_evidence(
-        case.id, "Screenshot of the chat", "Snapchat", data=b"PNGDATA", filename="chat.png"
+        case.id,
+        "Screenshot of the chat",
+        "Snapchat",
+        data=b"PNGDATA",
+        filename="chat.png",
+        not_an_image_of_a_child=True,  # a chat's text: the DSL confirmed no child is shown
     )
     casebook.complete_step(case.id, case.steps[0].id, "Spoke with the pupil; words recorded.")
     casebook.change_risk(case.id, Risk.HIGH, "Messages continued overnight.")

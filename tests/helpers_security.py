@@ -241,8 +241,11 @@ WIZARD_FIELDS = (
 async def fill_report(pilot: Any, values: dict[str, str]) -> None:
     """N on the dashboard, choose the first school, then fill the report's fields."""
     from dsl_tui.screens.wizard import ConcernWizard
+    from dsl_tui.screens.wizard_danger import DangerScreen
 
     await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DangerScreen))
+    await pilot.press("n")  # not in immediate danger: asked before anything is typed
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConcernWizard))
     await pilot.press("enter", "down", "enter")  # the first school
     await fill(pilot, {field: value for field, value in values.items() if value})

@@ -148,7 +148,9 @@ async def test_command_palette_offers_the_main_actions() -> None:
         await type_text(pilot, "Log a concern")
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConcernWizard")
+        # Logging a concern opens on the immediate-danger question, over the wizard.
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "DangerScreen")
+        assert type(app.screen_stack[-2]).__name__ == "ConcernWizard"
 
 
 async def test_report_opens_from_the_command_palette() -> None:

@@ -26,6 +26,7 @@ from dsl_tui.screens.dashboard import DashboardScreen
 from dsl_tui.screens.dialogs import EvidenceDialog, NoteDialog, StepDialog, TextPrompt
 from dsl_tui.screens.unlock import CreateVaultScreen, UnlockScreen
 from dsl_tui.screens.wizard import ConcernWizard
+from dsl_tui.screens.wizard_danger import DangerScreen
 
 SIZE = (80, 24)
 DSL = "Hollis Brandt-Achebe"
@@ -108,6 +109,8 @@ async def create_vault(pilot: Pilot[Any]) -> None:
 async def log_the_concern(pilot: Pilot[Any]) -> None:
     """The wizard: the report, the triage questions, then Enter on the result creates the case."""
     await pilot.press("n")
+    await on_screen(pilot, DangerScreen)  # immediate danger is asked before anything is typed
+    await pilot.press(TRIAGE_KEYS["immediate_danger"])
     wizard = await on_screen(pilot, ConcernWizard)
     await pilot.press("enter", "down", "enter")  # the school list: the first school
     await pilot.press("tab")
@@ -136,7 +139,7 @@ async def log_the_concern(pilot: Pilot[Any]) -> None:
         assert why.region.bottom <= SIZE[1] - 1, f"why {question.key} matters shows at 80x24"
         await pilot.press(TRIAGE_KEYS[question.key])
         await pilot.pause()
-    assert asked == list(TRIAGE_KEYS)
+    assert asked == list(TRIAGE_KEYS)[1:]
     result = text_of(pilot.app, "#r-text")  # type: ignore[arg-type]
     assert "Online bullying" in result and "Steps:" in result
     await pilot.press("enter")

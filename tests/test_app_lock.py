@@ -127,6 +127,8 @@ async def test_idle_lock_keeps_the_unfinished_concern() -> None:
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
+        await pilot.press("n")  # not in immediate danger (asked first)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConcernWizard))
         await pilot.press("tab")
         await type_text(pilot, "Head of Year")
         assert not app.is_locked
@@ -183,6 +185,8 @@ async def test_a_concern_half_logged_survives_a_crash(
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("n")  # not in immediate danger (asked before anything is typed)
         await wait_until(pilot, lambda: isinstance(app.screen, ConcernWizard))
         await pilot.press("enter", "down", "enter")  # the first school
         await pilot.press("tab")
@@ -191,8 +195,6 @@ async def test_a_concern_half_logged_survives_a_crash(
         await type_text(pilot, "Saw threats to a pupil on a phone at lunch")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen.phase == "question")  # type: ignore[attr-defined]
-        await pilot.press("n")  # not in immediate danger
-        await pilot.pause()
         shutil.copyfile(path, crashed)  # the disk at this moment: what a power cut leaves
         await pilot.press("ctrl+q")
     monkeypatch.setenv("DSL_TUI_STATE", str(tmp_path / "state-after-the-crash"))

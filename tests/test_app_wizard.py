@@ -25,6 +25,7 @@ from dsl_tui.screens.app import DslApp
 from dsl_tui.screens.case_view import CaseScreen
 from dsl_tui.screens.format import risk_label
 from dsl_tui.screens.wizard import ConcernWizard
+from dsl_tui.screens.wizard_danger import DangerScreen
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
@@ -65,6 +66,17 @@ async def fill_report(pilot: Pilot[Any], summary: str, person: str = "Tobias Fea
     await type_text(pilot, "Instagram")
     await pilot.press("tab")
     await type_text(pilot, "@nightowl_77")
+
+
+async def open_wizard(pilot: Pilot[Any], danger: str = "no") -> None:
+    """N on the dashboard, then the immediate-danger question that comes first (Y or N); after
+    "yes", Enter goes on from the call-now screen to the form without recording a call."""
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DangerScreen))
+    await pilot.press(danger[0])
+    if danger == "yes":
+        await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConcernWizard))
 
 
 async def answer_all(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
@@ -111,8 +123,7 @@ async def log(
     app = DslApp(vault_path=path, casebook=book)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await open_wizard(pilot, answers["immediate_danger"])
         await fill_report(pilot, summary)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -129,7 +140,7 @@ async def log(
 
 async def test_bullying_with_threatening_instagram_messages() -> None:
     app, book, asked, result = await log(BULLYING, "Threatening messages on Instagram")
-    assert asked == list(BULLYING)
+    assert asked == list(BULLYING)[1:], "immediate danger was asked first, before the report"
     [case_id] = book.case_ids()
     case = book.case(case_id)
     assert case.category == book.playbook.triage(BULLYING).category
@@ -174,8 +185,7 @@ async def test_nudes_warning_is_shown_before_any_answer() -> None:
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await open_wizard(pilot)
         await fill_report(pilot, "Image shared in a group chat")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -203,8 +213,7 @@ async def test_an_incomplete_report_is_refused_with_the_reason() -> None:
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await open_wizard(pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert wizard(app).phase == "report"
@@ -216,20 +225,24 @@ async def test_going_back_changes_an_answer() -> None:
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await open_wizard(pilot)
         await fill_report(pilot, "Messages")
-        await pilot.press("ctrl+s", "n")
+        await pilot.press("ctrl+s")
         await pilot.pause()
         screen = wizard(app)
         assert screen.answers == {"immediate_danger": "no"}
+        assert screen.question is not None and screen.question.key == "about"
         await pilot.press("b")
         await pilot.pause()
         assert screen.answers == {} and screen.question is not None
         assert screen.question.key == "immediate_danger"
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, DangerScreen))
+        assert app.screen.phase == "call", "changing to yes shows who to call now"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConcernWizard))
         assert screen.answers["immediate_danger"] == "yes"
+        assert screen.question is not None and screen.question.key == "about"
 
 
 async def test_leaving_keeps_a_draft_that_comes_back() -> None:
@@ -237,8 +250,7 @@ async def test_leaving_keeps_a_draft_that_comes_back() -> None:
     app = DslApp(casebook=book, session=MemorySession(book))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await open_wizard(pilot)
         await fill_report(pilot, "Half-told story")
         await pilot.press("escape")
         await pilot.pause()

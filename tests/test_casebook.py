@@ -204,7 +204,13 @@ def test_evidence_with_a_file_keeps_its_sha256() -> None:
     case = book.log_concern(bullying_report(), BULLYING_ANSWERS)
     data = b"fictional screenshot of a group chat"
     after = book.add_evidence(
-        case.id, "Screenshot of the chat", "Snapchat group", T0, data=data, filename="chat.png"
+        case.id,
+        "Screenshot of the chat",
+        "Snapchat group",
+        T0,
+        data=data,
+        filename="chat.png",
+        not_an_image_of_a_child=True,
     )
     item = after.evidence[0]
     assert item.sha256 == hashlib.sha256(data).hexdigest()

@@ -81,7 +81,8 @@ def _work(tmp_path: Path) -> tuple[Path, list[bytes], WrongPassphrase, list[str]
     case = casebook.log_concern(report, answers_for(casebook))
     casebook.add_note(case.id, f"{PUPIL} showed me the chat.", NoteKind.FACT)
     data = f"PNG {PUPIL}".encode()
-    casebook.add_evidence(case.id, "Screenshot", "chat", data=data, filename="a.png")
+    casebook.add_evidence(case.id, "Screenshot", "chat", data=data, filename="a.png",
+                          not_an_image_of_a_child=True)  # fmt: skip
     casebook.vault.add_user("Rowan Pike", "granite heron umbrella 42")
     casebook.vault.remove_user("Rowan Pike")  # rotates the data key
     keys.append(casebook.vault._data_key)

@@ -18,6 +18,7 @@ from dsl_tui.audit import AuditLog, read_log, verify_chain
 from dsl_tui.casebook import receive
 from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs
+from dsl_tui.casebook.calls import call_text, complete_with_call
 from dsl_tui.casebook.chronology import chronology as build_chronology
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
@@ -32,6 +33,7 @@ from dsl_tui.model import (
     Case,
     ChronologyEntry,
     ConcernReport,
+    EmergencyCall,
     NewAccount,
     NewPerson,
     Risk,
@@ -215,8 +217,19 @@ class Casebook(CaseWork, CaseViews):
         return {}
 
     # ------------------------------------------------------------------ logging
-    def log_concern(self, report: ConcernReport, answers: Mapping[str, str]) -> Case:
-        """Triage a concern against the playbook and record it as a new case."""
+    def log_concern(
+        self,
+        report: ConcernReport,
+        answers: Mapping[str, str],
+        *,
+        calls: Sequence[EmergencyCall] = (),
+    ) -> Case:
+        """Triage a concern against the playbook and record it as a new case.
+
+        ``calls`` made at once for a child in immediate danger (before the concern was typed)
+        complete the case's step for each route called, at the time of the call, or, when that
+        step cannot be completed yet (no reference), go into the chronology.
+        """
         summary = step_rules.require_text(report.summary, "what happened")
         reporter = step_rules.require_text(report.reporter, "who reported it")
         school = self._school(report.school)
@@ -248,6 +261,8 @@ class Casebook(CaseWork, CaseViews):
             "status": Status.NEW.value,
             "answers": [[k, str(v)] for k, v in answers.items()],
             "retention": result.retention,
+            # The steps below are the playbook's at this version; a later edit never changes them.
+            "playbook_version": str(getattr(self.playbook, "version", "") or ""),
             "triage_reasons": list(result.reasons),
             "triage_warnings": list(result.warnings),
             "call_now": [r.key for r in result.call_now],
@@ -268,14 +283,39 @@ class Casebook(CaseWork, CaseViews):
                 for doc in docs:
                     self._add_part(record, table, doc)
                     record.parts[table].append(doc)
+            calls_done = self._record_calls(record, calls, now)
             triage_text = f"Triaged as {result.category_title} (risk {core['risk']})."
             if result.reasons:
                 triage_text += " " + " ".join(result.reasons)
             event = self._event(record, "triage", triage_text)
             record.parts["events"].append(event)
             self._audit.append(self.user, "create", case_id)
+            for step_id in calls_done:
+                self._audit.append(self.user, "change", case_id, f"step {step_id} call recorded")
         self._index.refresh(record)
         return record.to_case()
+
+    def _record_calls(
+        self, record: CaseRecord, calls: Sequence[EmergencyCall], now: datetime
+    ) -> list[str]:
+        """Keep each call on the new case (inside its save); the ids of the steps it completed."""
+        completed: list[str] = []
+        for call in calls:
+            route = self.playbook.routes.get(call.route)
+            if route is None:
+                raise UsageError("The call was to a route the playbook does not have.")
+            step_rules.not_in_future(call.at, now, "of the call")
+            done = complete_with_call(record.parts["steps"], call, route.name, self.user)
+            if done is None:
+                event = self._event(record, "call", call_text(call, route.name))
+                record.parts["events"].append(event)
+                continue
+            step, fields = done
+            fields["done_ord"] = record.take_order()
+            self._store.update("steps", record.doc_id_of("steps", step["id"]), fields)
+            record.replace_part("steps", step["id"], fields)
+            completed.append(step["id"])
+        return completed
 
     def _school(self, key: str) -> Any:
         for school in self.playbook.schools:

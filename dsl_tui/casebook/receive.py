@@ -179,7 +179,8 @@ def receive_case(
         "routes": [], "outcome": case.outcome, "closed_at": iso(case.closed_at),
         "review_on": iso_date(case.review_on), "owner": casebook.user,
         "received_from": from_school, "received_at": iso(received_at), "transferred_to": "",
-        "sender_case_id": case.id, "created_at": iso(received_at), "created_by": casebook.user,
+        "sender_case_id": case.id, "playbook_version": case.playbook_version,
+        "created_at": iso(received_at), "created_by": casebook.user,
     }  # fmt: skip
     parts = _part_docs(case_id, case)
     events = [e for e in chronology if not e.kind.startswith(_DERIVED)]

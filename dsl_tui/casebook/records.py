@@ -211,4 +211,5 @@ def case_from(
         received_at=parse_dt(core.get("received_at")),
         transferred_to=core.get("transferred_to", ""),
         owner=core.get("owner", ""),
+        playbook_version=core.get("playbook_version", ""),
     )

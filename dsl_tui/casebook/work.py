@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsl_tui.audit import AuditLog
 from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import BlobStore
+from dsl_tui.casebook.evidence_guard import check_evidence_file, read_evidence_file
 from dsl_tui.casebook.index import PART_TABLES, CaseIndex, CaseRecord
 from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt
 from dsl_tui.casebook.store import Store
@@ -26,6 +28,7 @@ class CaseWork:
     """Changes to an existing case (mixed into ``Casebook``)."""
 
     user: str
+    playbook: Any
     _clock: Callable[[], datetime]
     _index: CaseIndex
     _store: Store
@@ -193,14 +196,25 @@ class CaseWork:
         captured_at: datetime | None = None,
         data: bytes | None = None,
         filename: str = "",
+        *,
+        not_an_image_of_a_child: bool = False,
     ) -> Case:
-        """Record an item of evidence (8.2); a file is stored encrypted with its SHA-256."""
+        """Record an item of evidence (8.2); a file is stored encrypted with its SHA-256.
+
+        The image guard (UKCIS) comes first: no file on a nudes case (``EvidenceRefused``), and
+        no image on a case about a child unless the DSL states ``not_an_image_of_a_child``
+        (``ImageNotConfirmed``). A refused file is never stored, not even encrypted.
+        """
         record = self._record(case_id)
         step_rules.not_in_future(captured_at, self._clock(), "it was captured")
         blob_id = sha = None
         if data is not None:
             if self._blobs is None:
                 raise UsageError("This casebook cannot keep evidence files.")
+            check_evidence_file(
+                record.core, record.parts["people"], self._category_group(record), data, filename,
+                not_an_image_of_a_child=not_an_image_of_a_child,
+            )  # fmt: skip
             blob_id, sha = self._blobs.put_blob(data)
         doc: Doc = {
             "case_id": case_id,
@@ -216,6 +230,29 @@ class CaseWork:
             "ord": record.take_order(),
         }
         return self._add(record, "evidence", doc, f"evidence {doc['id']}")
+
+    def add_evidence_file(
+        self,
+        case_id: str,
+        description: str,
+        path: Path,
+        location: str = "",
+        *,
+        not_an_image_of_a_child: bool = False,
+    ) -> Case:
+        """Record an item of evidence with a file read from ``path`` (the screens never open
+        files themselves); the same image guard as :meth:`add_evidence`."""
+        data = read_evidence_file(path)
+        return self.add_evidence(
+            case_id, description, location, data=data, filename=path.name,
+            not_an_image_of_a_child=not_an_image_of_a_child,
+        )  # fmt: skip
+
+    def _category_group(self, record: CaseRecord) -> str:
+        """The group of the case's category in the playbook ("" if the playbook has none)."""
+        categories = getattr(self.playbook, "categories", None) or {}
+        category = categories.get(record.core.get("category", ""))
+        return str(getattr(category, "group", "") or "")
 
     def add_person(self, case_id: str, person: NewPerson) -> Case:
         """Add someone to a case (the retention review date may move with a child's birth date)."""

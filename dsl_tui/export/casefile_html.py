@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from dsl_tui.model import triaged_under
 from dsl_tui.terminal import safe_text
 
 _CSS = """
@@ -55,6 +56,11 @@ def _first_line(text: str, limit: int = 160) -> str:
     """The opening of a clause's text, for a table cell (the full text is in the appendix)."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def _playbook_version(case: dict[str, Any]) -> str:
+    """The playbook version the case was triaged under (older files have none)."""
+    return _t(triaged_under(str(case.get("playbook_version") or "")))
 
 
 def _clauses_section(clauses: dict[str, str]) -> str:
@@ -105,6 +111,7 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
         ("Reported", f"{_when(case.get('reported_at'))} by {_t(case.get('reporter'))}"),
         ("Happened", _when(case.get("occurred_at"))),
         ("Case owner", _t(case.get("owner"))),
+        ("Triaged under", _playbook_version(case)),
         ("Outcome", _pre(case.get("outcome"))),
         ("Closed", _when(case.get("closed_at"))),
         ("Review on", _when(case.get("review_on"))),

@@ -19,7 +19,8 @@ from dsl_tui.errors import ExportError
 from dsl_tui.model import Case, ChronologyEntry
 
 FORMAT_NAME = "dsl-tui case file"
-SCHEMA_VERSION = 1
+#: 2 added each case's ``playbook_version``; version 1 files (without it) are still read.
+SCHEMA_VERSION = 2
 
 #: Longest string accepted in any field (notes can be long; a megabyte of text is not a note).
 MAX_STRING = 200_000

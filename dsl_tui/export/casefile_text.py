@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dsl_tui.model import triaged_under
+
 
 def _when(value: Any) -> str:
     if not value:
@@ -49,6 +51,7 @@ def case_lines(case: dict[str, Any], clauses: dict[str, str]) -> list[str]:
         f"{_v(case.get('status'))} | owner {_v(case.get('owner'))}",
         f"Reported {_when(case.get('reported_at'))} by {_v(case.get('reporter'))}; happened "
         f"{_when(case.get('occurred_at'))}",
+        f"Triaged under {triaged_under(str(case.get('playbook_version') or ''))}",
     ]
     if case.get("received_from"):
         out.append(f"Received from {case['received_from']} on {_when(case.get('received_at'))}")

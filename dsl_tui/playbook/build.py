@@ -360,6 +360,7 @@ def _steps(
             detail=table.text("detail", required=False),
             route=route or None,
             needs=_needs(table),
+            due_words=due.strip().lower() if due else "",
         )
         table.finish()
     return found
