@@ -31,15 +31,18 @@ BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bu
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
             "still_online": "yes"}  # fmt: skip
 GROOMING = {"immediate_danger": "no", "about": "child_online", "child_harm": "grooming",
-            "contact_offline": "no"}  # fmt: skip
+            "contact_offline": "no", "adult_works_with_children": "no"}  # fmt: skip
 IMMEDIATE = {"immediate_danger": "yes", "about": "child_online", "child_harm": "grooming",
-             "contact_offline": "yes"}  # fmt: skip
+             "contact_offline": "yes", "adult_works_with_children": "no"}  # fmt: skip
 STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
-                 "content_author": "pupil", "content_threatening": "yes"}  # fmt: skip
+                 "content_author": "pupil", "content_threatening": "yes",
+                 "content_alleges_harm": "no"}  # fmt: skip
 STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "breach_kind": "lewd",
-                "involves_children": "no", "breach_unlawful": "no"}  # fmt: skip
-NUDES = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_coercion": "no",
-         "nudes_concerning_acts": "no", "nudes_under_13": "no", "nudes_immediate_risk": "no",
+                "involves_children": "no", "breach_unlawful": "no",
+                "staff_also_targeted": "no"}  # fmt: skip
+NUDES = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_extortion": "no",
+         "nudes_coercion": "no", "nudes_concerning_acts": "no", "nudes_under_13": "no",
+         "nudes_immediate_risk": "no", "nudes_shared_onward": "no", "nudes_ai_made": "no",
          "nudes_online": "no"}  # fmt: skip
 
 

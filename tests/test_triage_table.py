@@ -15,10 +15,10 @@ from helpers_playbook import answered, shipped
 
 from dsl_tui.model import Risk
 
-M = lambda n: timedelta(minutes=n)  # noqa: E731
 H = lambda n: timedelta(hours=n)  # noqa: E731
 D = lambda n: timedelta(days=n)  # noqa: E731
 NO_DUE = None
+NOW = timedelta(0)
 
 #: What each staff-breach path (10.1-10.4) must carry.
 BREACH_STEPS = {
@@ -27,23 +27,34 @@ BREACH_STEPS = {
     "seriousness_assessment": (D(7), "10.2"),
     "hr_advice": (D(2), "10.3"),
     "disciplinary_outcome": (NO_DUE, "10.4"),
+    "offer_support_staff_subject": (D(2), "9.6"),
 }
 #: What content about a member of staff (8.1) must carry (9.1, 9.3, 9.4, 9.6, 8.2).
 STAFF_CONTENT_STEPS = {
-    "report_senior_manager": (H(4), "8.1"),
+    "report_senior_manager": (NOW, "8.1"),
     "investigate_promptly": (D(2), "9.1"),
     "keep_records": (H(24), "8.2"),
     "ask_host_removal": (H(24), "9.3"),
     "check_removal": (H(48), "9.4"),
     "offer_staff_support": (D(2), "9.6"),
-    "contact_posh": (D(2), "8.1"),
+    "contact_posh": (D(2), "9.3"),
 }
 IMMEDIATE_STEPS = {
-    "call_police_now": (M(15), "7.2"),
+    "call_police_now": (NOW, "7.2"),
     "refer_csc_now": (H(1), "7.2"),
     "tell_headteacher_urgent": (H(1), "7.2"),
 }
-UKCIS_REFERRAL = {"refer_csc_now": (H(1), "7.2"), "report_police_now": (H(1), "UKCIS")}
+UKCIS_REFERRAL = {"refer_csc_now": (H(1), "7.2"), "report_police_now": (H(1), "UKCIS 2024")}
+LADO = "KCSIE 2025 Part 4"
+PREVENT = "Prevent duty guidance 2023, KCSIE 2025 Annex B"
+#: The nudes questions every path asks, answered "no" unless a row says otherwise.
+NUDES_ALWAYS = {
+    "nudes_extortion": "no",
+    "nudes_immediate_risk": "no",
+    "nudes_shared_onward": "no",
+    "nudes_ai_made": "no",
+    "nudes_online": "no",
+}
 
 
 @dataclass(frozen=True)
@@ -63,8 +74,15 @@ class Row:
 
 
 def breach(kind: str, **more: str) -> dict[str, str]:
-    """Answers for a staff breach of this kind, not involving children, not unlawful."""
-    return dict(answered(about="staff_conduct", breach_kind=kind, **more))
+    """Answers for a staff breach of this kind; no personal data, staff member not also targeted."""
+    if kind == "confidential":
+        more.setdefault("personal_data", "no")
+    return dict(answered(about="staff_conduct", breach_kind=kind, staff_also_targeted="no", **more))
+
+
+def nudes(**more: str) -> dict[str, str]:
+    """Answers for nudes or semi-nudes of a child; questions not given are answered "no"."""
+    return dict(answered(about="nudes", **{**NUDES_ALWAYS, **more}))
 
 
 CONTENT_BREACHES = [
@@ -85,7 +103,7 @@ ROWS: list[Row] = [
             breach(kind, involves_children="no", breach_unlawful="no"),
             f"breach_{kind}",
             Risk.LOW,
-            {**BREACH_STEPS, "content_taken_down": (H(24), "10.2")},
+            {**BREACH_STEPS, "content_taken_down": (H(24), "9.3")},
             exact=True,
             routes=("headteacher", "hr"),
             needs={"seriousness_assessment": ("nature", "time_visible", "recirculation", "impact")},
@@ -112,7 +130,7 @@ ROWS: list[Row] = [
         breach("lewd", involves_children="yes", harm_threshold="yes", breach_unlawful="no"),
         "breach_lewd",
         Risk.HIGH,
-        {**BREACH_STEPS, "refer_lado": (D(1), "10.1, KCSIE")},
+        {**BREACH_STEPS, "refer_lado": (D(1), LADO)},
         absent=("low_level_concern",),
         routes=("lado",),
     ),
@@ -121,14 +139,18 @@ ROWS: list[Row] = [
         breach("bullying", involves_children="yes", harm_threshold="no", breach_unlawful="no"),
         "breach_bullying",
         Risk.MEDIUM,
-        {**BREACH_STEPS, "low_level_concern": (D(2), "KCSIE")},
+        {**BREACH_STEPS, "low_level_concern": (D(2), LADO)},
         absent=("refer_lado",),
     ),
     # --- 5.3, 5.4, 5.5 ---------------------------------------------------------------------------
     Row(
         "5.3-parents",
         breach(
-            "friend_request", friend_with="parent", involves_children="no", breach_unlawful="no"
+            "friend_request",
+            friend_with="parent",
+            friend_accepted="yes",
+            involves_children="no",
+            breach_unlawful="no",
         ),
         "breach_friend_request",
         Risk.LOW,
@@ -137,10 +159,16 @@ ROWS: list[Row] = [
     ),
     Row(
         "5.3-pupils-low-level",
-        breach("friend_request", friend_with="pupil", harm_threshold="no", breach_unlawful="no"),
+        breach(
+            "friend_request",
+            friend_with="pupil",
+            friend_accepted="yes",
+            harm_threshold="no",
+            breach_unlawful="no",
+        ),
         "breach_friend_request",
         Risk.MEDIUM,
-        {"remove_contacts": (D(2), "5.3"), "low_level_concern": (D(2), "KCSIE")},
+        {"remove_contacts": (D(2), "5.3"), "low_level_concern": (D(2), LADO)},
     ),
     Row(
         "5.4-lessons",
@@ -161,7 +189,14 @@ ROWS: list[Row] = [
     # --- Appendix A ------------------------------------------------------------------------------
     Row(
         "AppA-pupil-messages-headteacher",
-        dict(answered(about="pupil_contact", contact_concerning="no", staff_replied="no")),
+        dict(
+            answered(
+                about="pupil_contact",
+                contact_sender="pupil",
+                contact_concerning="no",
+                staff_replied="no",
+            )
+        ),
         "pupil_contact",
         Risk.LOW,
         {
@@ -174,7 +209,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "AppA-pupil-messages-concerning",
-        dict(answered(about="pupil_contact", contact_concerning="yes", staff_replied="no")),
+        dict(
+            answered(
+                about="pupil_contact",
+                contact_sender="pupil",
+                contact_concerning="yes",
+                staff_replied="no",
+            )
+        ),
         "pupil_contact",
         Risk.MEDIUM,
         {
@@ -187,6 +229,7 @@ ROWS: list[Row] = [
         dict(
             answered(
                 about="pupil_contact",
+                contact_sender="pupil",
                 contact_concerning="no",
                 staff_replied="yes",
                 harm_threshold="yes",
@@ -197,7 +240,7 @@ ROWS: list[Row] = [
         {
             "report_to_headteacher_contact": (H(24), "Appendix A"),
             **BREACH_STEPS,
-            "refer_lado": (D(1), "10.1, KCSIE"),
+            "refer_lado": (D(1), LADO),
         },
     ),
     Row(
@@ -205,7 +248,7 @@ ROWS: list[Row] = [
         breach("pupil_contact", harm_threshold="no", breach_unlawful="no"),
         "breach_pupil_contact",
         Risk.MEDIUM,
-        {**BREACH_STEPS, "low_level_concern": (D(2), "KCSIE")},
+        {**BREACH_STEPS, "low_level_concern": (D(2), LADO)},
         absent=("refer_lado", "content_taken_down"),
     ),
     # --- 6.1 each risk ---------------------------------------------------------------------------
@@ -257,7 +300,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "6.1-grooming",
-        dict(answered(about="child_online", child_harm="grooming", contact_offline="no")),
+        dict(
+            answered(
+                about="child_online",
+                child_harm="grooming",
+                contact_offline="no",
+                adult_works_with_children="no",
+            )
+        ),
         "grooming_exploitation",
         Risk.HIGH,
         {
@@ -269,7 +319,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "6.1-grooming-met-child-immediate",
-        dict(answered(about="child_online", child_harm="grooming", contact_offline="yes")),
+        dict(
+            answered(
+                about="child_online",
+                child_harm="grooming",
+                contact_offline="yes",
+                adult_works_with_children="no",
+            )
+        ),
         "grooming_exploitation",
         Risk.IMMEDIATE,
         {**IMMEDIATE_STEPS, "report_ceop": (H(4), "6.1")},
@@ -278,7 +335,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "6.1-locate-or-meet",
-        dict(answered(about="child_online", child_harm="locate_meet", contact_offline="no")),
+        dict(
+            answered(
+                about="child_online",
+                child_harm="locate_meet",
+                contact_offline="no",
+                adult_works_with_children="no",
+            )
+        ),
         "locate_or_meet",
         Risk.HIGH,
         {"report_police_urgent": (H(4), "7.2"), "report_ceop": (H(4), "6.1")},
@@ -286,7 +350,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "6.1-locate-or-meet-found-school",
-        dict(answered(about="child_online", child_harm="locate_meet", contact_offline="yes")),
+        dict(
+            answered(
+                about="child_online",
+                child_harm="locate_meet",
+                contact_offline="yes",
+                adult_works_with_children="no",
+            )
+        ),
         "locate_or_meet",
         Risk.IMMEDIATE,
         IMMEDIATE_STEPS,
@@ -316,6 +387,7 @@ ROWS: list[Row] = [
                 child_harm="inappropriate",
                 inappropriate_kind="sexual",
                 adult_involved="yes",
+                adult_works_with_children="no",
                 still_online="yes",
             )
         ),
@@ -335,6 +407,7 @@ ROWS: list[Row] = [
                 child_harm="encouraging",
                 adult_involved="no",
                 acted_on_it="no",
+                harm_today="no",
                 still_online="no",
             )
         ),
@@ -351,6 +424,7 @@ ROWS: list[Row] = [
                 child_harm="encouraging",
                 adult_involved="no",
                 acted_on_it="yes",
+                harm_today="no",
                 still_online="no",
             )
         ),
@@ -362,26 +436,20 @@ ROWS: list[Row] = [
     # --- Nudes and semi-nudes (UKCIS) ------------------------------------------------------------
     Row(
         "UKCIS-school-managed",
-        dict(
-            answered(
-                about="nudes",
-                nudes_adult="no",
-                nudes_coercion="no",
-                nudes_concerning_acts="no",
-                nudes_under_13="no",
-                nudes_immediate_risk="no",
-                nudes_online="no",
-            )
+        nudes(
+            nudes_adult="no", nudes_coercion="no", nudes_concerning_acts="no", nudes_under_13="no"
         ),
         "nudes_sharing",
         Risk.MEDIUM,
         {
-            "describe_imagery": (H(1), "UKCIS"),
-            "ukcis_initial_review": (H(24), "UKCIS"),
-            "ukcis_school_response": (D(2), "UKCIS"),
+            "describe_imagery": (H(1), "UKCIS 2024"),
+            "ukcis_initial_review": (H(24), "UKCIS 2024"),
+            "ukcis_school_response": (D(2), "UKCIS 2024"),
+            "offer_report_remove": (H(24), "UKCIS 2024"),
             "tell_parents_decision": (H(24), "6.1"),
         },
         absent=("refer_csc_now", "report_police_now", "keep_records", "report_iwf"),
+        routes=("report_remove",),
         needs={
             "ukcis_school_response": ("no_referral_reason", "imagery_deleted", "support_agreed")
         },
@@ -389,19 +457,16 @@ ROWS: list[Row] = [
     *[
         Row(
             f"UKCIS-trigger-{trigger}",
-            dict(
-                answered(
-                    about="nudes", nudes_online="no", **{q: "no" for q in prior}, **{trigger: "yes"}
-                )
-            ),
+            nudes(**{q: "no" for q in prior}, **{trigger: "yes"}),
             "nudes_sharing",
             Risk.HIGH,
-            {**UKCIS_REFERRAL, "describe_imagery": (H(1), "UKCIS")},
-            absent=("ukcis_school_response", "keep_records"),
+            {**UKCIS_REFERRAL, "describe_imagery": (H(1), "UKCIS 2024")},
+            absent=("ukcis_school_response", "keep_records", "csc_referral_decision"),
             routes=("police", "childrens_social_care"),
         )
         for prior, trigger in [
-            ((), "nudes_adult"),
+            (("adult_works_with_children",), "nudes_adult"),
+            (("nudes_adult",), "nudes_extortion"),
             (("nudes_adult",), "nudes_coercion"),
             (("nudes_adult", "nudes_coercion"), "nudes_concerning_acts"),
             (("nudes_adult", "nudes_coercion", "nudes_concerning_acts"), "nudes_under_13"),
@@ -409,30 +474,28 @@ ROWS: list[Row] = [
     ],
     Row(
         "UKCIS-trigger-immediate-risk",
-        dict(
-            answered(
-                about="nudes",
-                nudes_adult="no",
-                nudes_coercion="no",
-                nudes_concerning_acts="no",
-                nudes_under_13="no",
-                nudes_immediate_risk="yes",
-                nudes_online="yes",
-            )
+        nudes(
+            nudes_adult="no",
+            nudes_coercion="no",
+            nudes_concerning_acts="no",
+            nudes_under_13="no",
+            nudes_immediate_risk="yes",
+            nudes_online="yes",
         ),
         "nudes_sharing",
         Risk.IMMEDIATE,
-        {**IMMEDIATE_STEPS, "report_iwf": (H(24), "UKCIS")},
-        absent=("ukcis_school_response", "report_police_now"),
+        {**IMMEDIATE_STEPS, "report_iwf": (H(24), "UKCIS 2024")},
+        absent=("ukcis_school_response", "report_police_now", "csc_referral_decision"),
         call_now=("police", "childrens_social_care"),
-        routes=("iwf",),
+        routes=("iwf", "report_remove"),
     ),
     Row(
         "UKCIS-adult-ceop",
-        dict(answered(about="nudes", nudes_adult="yes", nudes_online="no")),
+        nudes(nudes_adult="yes", adult_works_with_children="no"),
         "nudes_sharing",
         Risk.HIGH,
         {"report_ceop": (H(4), "6.1")},
+        absent=("refer_lado",),
         routes=("ceop",),
     ),
     Row(
@@ -446,13 +509,12 @@ ROWS: list[Row] = [
                 nudes_coercion="no",
                 nudes_concerning_acts="no",
                 nudes_under_13="no",
-                nudes_immediate_risk="no",
-                nudes_online="no",
+                **NUDES_ALWAYS,
             )
         ),
         "nudes_sharing",
         Risk.MEDIUM,
-        {"describe_imagery": (H(1), "UKCIS")},
+        {"describe_imagery": (H(1), "UKCIS 2024")},
         absent=("keep_records",),
     ),
     # --- 7.1, 7.2, 7.3 ---------------------------------------------------------------------------
@@ -493,7 +555,14 @@ ROWS: list[Row] = [
     ),
     Row(
         "7.3-work-account-abuse",
-        dict(answered(about="work_account", content_author="unknown", content_threatening="no")),
+        dict(
+            answered(
+                about="work_account",
+                content_author="unknown",
+                content_threatening="no",
+                content_alleges_harm="no",
+            )
+        ),
         "work_account_abuse",
         Risk.MEDIUM,
         {
@@ -501,14 +570,21 @@ ROWS: list[Row] = [
             "block_and_report_account": (H(24), "7.3"),
             "investigate_promptly": (D(2), "9.1"),
             "offer_staff_support": (D(2), "9.6"),
-            "contact_posh": (D(2), "8.1"),
+            "contact_posh": (D(2), "9.3"),
         },
         exact=True,
         routes=("posh",),
     ),
     Row(
         "7.3-threatening-by-pupil",
-        dict(answered(about="work_account", content_author="pupil", content_threatening="yes")),
+        dict(
+            answered(
+                about="work_account",
+                content_author="pupil",
+                content_threatening="yes",
+                content_alleges_harm="no",
+            )
+        ),
         "work_account_abuse",
         Risk.HIGH,
         {"pupil_behaviour_policy": (D(7), "9.2"), "staff_consent_police": (H(24), "9.5")},
@@ -524,6 +600,7 @@ ROWS: list[Row] = [
                     content_kind=kind,
                     content_author="unknown",
                     content_threatening="no",
+                    content_alleges_harm="no",
                 )
             ),
             "staff_content",
@@ -547,6 +624,7 @@ ROWS: list[Row] = [
                 content_kind="images",
                 content_author="pupil",
                 content_threatening="yes",
+                content_alleges_harm="no",
             )
         ),
         "staff_content",
@@ -567,11 +645,107 @@ ROWS: list[Row] = [
                 content_kind="inflammatory",
                 content_author="colleague",
                 content_threatening="no",
+                content_alleges_harm="no",
             )
         ),
         "staff_content",
         Risk.MEDIUM,
         {**STAFF_CONTENT_STEPS, **BREACH_STEPS},
+        exact=True,
+    ),
+    # --- Prevent (extremism and radicalisation) --------------------------------------------------
+    Row(
+        "Prevent-support-for-violence-content-online",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="extremism",
+                extremism_violence="yes",
+                extremist_content_online="yes",
+            )
+        ),
+        "extremism_radicalisation",
+        Risk.HIGH,
+        {
+            "prevent_referral_decision": (D(1), PREVENT),
+            "report_act": (H(24), "Prevent duty guidance 2023"),
+            "csc_referral_decision": (H(24), "7.2"),
+        },
+        absent=("behaviour_policy_bullying",),
+        routes=("prevent", "act"),
+        needs={"prevent_referral_decision": ("prevent_decision", "prevent_reason")},
+    ),
+    Row(
+        "Prevent-extremist-material-seen",
+        dict(
+            answered(
+                about="child_online",
+                child_harm="inappropriate",
+                inappropriate_kind="extremist",
+                extremism_violence="no",
+                extremist_content_online="no",
+            )
+        ),
+        "extremism_radicalisation",
+        Risk.MEDIUM,
+        {"prevent_referral_decision": (D(1), PREVENT)},
+        absent=("report_act", "csc_referral_decision", "online_safety_advice"),
+    ),
+    # --- 12.1 and UK GDPR Art. 33: personal data exposed -----------------------------------------
+    Row(
+        "12.1-data-breach-no-child-at-risk",
+        dict(answered(about="data_breach", data_child_risk="no")),
+        "data_breach",
+        Risk.LOW,
+        {
+            "tell_dpo_now": (NOW, "12.1, UK GDPR Art. 33"),
+            "ico_report_decision": (H(72), "UK GDPR Art. 33"),
+        },
+        exact=True,
+        needs={"ico_report_decision": ("ico_decision", "ico_reason")},
+    ),
+    Row(
+        "12.1-staff-posted-pupil-data",
+        breach("confidential", personal_data="yes", data_child_risk="no", breach_unlawful="no"),
+        "data_breach",
+        Risk.LOW,
+        {
+            **BREACH_STEPS,
+            "content_taken_down": (H(24), "9.3"),
+            "tell_dpo_now": (NOW, "12.1, UK GDPR Art. 33"),
+            "ico_report_decision": (H(72), "UK GDPR Art. 33"),
+        },
+        exact=True,
+    ),
+    # --- 5.3 and Appendix A: contact that is not a breach ----------------------------------------
+    Row(
+        "5.3-parent-request-not-accepted",
+        breach("friend_request", friend_with="parent", friend_accepted="no"),
+        "contact_not_breach",
+        Risk.LOW,
+        {
+            "advise_staff_contact": (D(1), "5.3, Appendix A"),
+            "record_contact": (D(1), "5.3"),
+        },
+        exact=True,
+    ),
+    Row(
+        "5.3-former-pupil-over-18",
+        breach("friend_request", friend_with="former_pupil_adult"),
+        "contact_not_breach",
+        Risk.LOW,
+        {"advise_staff_contact": (D(1), "5.3, Appendix A"), "record_contact": (D(1), "5.3")},
+        exact=True,
+    ),
+    Row(
+        "AppA-pupil-request-declined",
+        breach("friend_request", friend_with="pupil", friend_accepted="no"),
+        "pupil_contact",
+        Risk.LOW,
+        {
+            "report_to_headteacher_contact": (H(24), "Appendix A"),
+            "advise_staff_no_reply": (H(24), "Appendix A"),
+        },
         exact=True,
     ),
     # --- not a safeguarding matter ---------------------------------------------------------------
@@ -617,7 +791,7 @@ def test_the_table_covers_every_clause_the_policy_asks_for() -> None:
         "5.4",
         "5.5, Appendix A",
         "6.1",
-        "6.1, UKCIS",
+        "6.1, UKCIS 2024",
         "7.1",
         "7.2",
         "7.3",
@@ -635,9 +809,13 @@ def test_the_table_covers_every_clause_the_policy_asks_for() -> None:
         "10.4",
         "10.5",
         "Appendix A",
-        "UKCIS",
-        "KCSIE",
-        "10.1, KCSIE",
+        "UKCIS 2024",
+        "KCSIE 2025 Part 4",
+        "12.1, UK GDPR Art. 33",
+        "UK GDPR Art. 33",
+        "5.3, Appendix A",
+        PREVENT,
+        "Prevent duty guidance 2023",
     }
     assert wanted <= clauses
     assert {row.category for row in ROWS} == set(shipped().categories)
@@ -665,13 +843,11 @@ def test_immediate_danger_is_known_after_the_first_answer() -> None:
 
 def test_nudes_warn_never_to_view_and_never_ask_for_screen_prints() -> None:
     result = shipped().triage(
-        answered(
-            about="nudes",
+        nudes(
             nudes_adult="no",
             nudes_coercion="no",
             nudes_concerning_acts="no",
             nudes_under_13="no",
-            nudes_immediate_risk="no",
             nudes_online="yes",
         )
     )
@@ -691,6 +867,7 @@ def test_host_removal_comes_before_the_removal_check() -> None:
                 content_kind="images",
                 content_author="parent",
                 content_threatening="no",
+                content_alleges_harm="no",
             )
         )
         .steps
