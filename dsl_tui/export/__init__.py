@@ -1,6 +1,6 @@
 """Case files for senior managers and school transfers (age v1 encrypted zips), and their import.
 
-The contract (docs/contracts.md): ``export_cases``, ``generate_passphrase``, ``open_case_file``,
+The entry points (docs/architecture.md): ``export_cases``, ``generate_passphrase``, ``open_case_file``,
 ``import_case_file`` and ``keygen``. The format is described in docs/case-file-schema.md.
 """
 
