@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
@@ -23,6 +23,7 @@ from textual.worker import WorkerFailed
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
+from dsl_tui.screens.messages import Unlocked
 from dsl_tui.screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
 from dsl_tui.session import Session, VaultSession
 
@@ -113,8 +114,14 @@ class DslApp(App[int]):
         else:
             self.push_screen(UnlockScreen(self.vault_path, hint=self.demo_passphrase))
 
+    @on(Unlocked)
+    def _unlocked(self, message: Unlocked) -> None:
+        """The unlock or create screen opened the vault: open the desk on its casebook."""
+        message.stop()
+        self.unlocked(message.casebook)
+
     def unlocked(self, casebook: Casebook) -> None:
-        """Called by the unlock or create screen with the open casebook."""
+        """Keep the open casebook and show the desk (the unlock screens send ``Unlocked``)."""
         self._casebook = casebook
         self._owns_casebook = True
         self._last_active = time.monotonic()

@@ -7,18 +7,17 @@ from it. A refusal (e.g. closing while steps are open) is shown as the casebook'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from dsl_tui.casebook import Casebook
 from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
 from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState, triaged_under
+from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.dialogs import (
     AccountDialog,
     ConfirmDialog,
@@ -40,7 +39,7 @@ from dsl_tui.screens.safety import guarded
 from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:
-    from dsl_tui.screens.app import DslApp
+    pass
 
 
 #: Asked before an image is attached to a case about a child; Y confirms, N attaches nothing.
@@ -51,7 +50,7 @@ IMAGE_QUESTION = (
 )
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(DeskScreen):
     """A case and everything done on it."""
 
     BINDINGS = [
@@ -79,11 +78,6 @@ class CaseScreen(Screen[None]):
         self.case_id = case_id
         self.note_draft = note_draft
         self.case: Case | None = None
-
-    @property
-    def casebook(self) -> Casebook:
-        """The app's open casebook."""
-        return cast("DslApp", self.app).casebook
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -417,7 +411,7 @@ class CaseScreen(Screen[None]):
 
     def action_export(self) -> None:
         """Export this case."""
-        cast("DslApp", self.app).action_export(self.case_id)
+        self.dsl_app.action_export(self.case_id)
 
     def action_back(self) -> None:
         """Back to the dashboard."""

@@ -8,24 +8,23 @@ so it stays quick with thousands of cases.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from dsl_tui.casebook import Casebook
 from dsl_tui.model import CaseSummary, Risk
+from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.format import clip, due_text, risk_label
 from dsl_tui.screens.safety import guarded
 
 if TYPE_CHECKING:
-    from dsl_tui.screens.app import DslApp
+    pass
 
 #: Filters the DSL can pick, in the order ``f`` cycles them.
 FILTERS: dict[str, str] = {
@@ -56,7 +55,7 @@ SEARCH_PAUSE = 0.25
 MAX_ROWS = 100
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(DeskScreen):
     """Cases by urgency; Enter opens one."""
 
     BINDINGS = [
@@ -86,11 +85,6 @@ class DashboardScreen(Screen[None]):
         self._last_cells: list[tuple[Text, ...]] | None = None
         self._search_timer: Timer | None = None
 
-    @property
-    def casebook(self) -> Casebook:
-        """The app's open casebook."""
-        return cast("DslApp", self.app).casebook
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="counts", markup=False)
@@ -109,7 +103,7 @@ class DashboardScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Coming back from a case or the wizard: figures may have changed."""
-        if self.is_mounted and not cast("DslApp", self.app).is_locked:
+        if self.is_mounted and not self.dsl_app.is_locked:
             self.refresh_rows()
 
     # ------------------------------------------------------------------ rows
@@ -117,22 +111,12 @@ class DashboardScreen(Screen[None]):
         casebook = self.casebook
         name = self.filter_name
         status = {"closed": "closed", "all": "all"}.get(name, "open")
+        school, mine, overdue = self.school or None, name == "mine", name == "overdue"
         if self.query_text.strip():
-            rows = casebook.search(self.query_text, status=status)
-            if self.school:
-                rows = [r for r in rows if r.school == self.school]
-            if name == "mine":
-                mine = set(c.id for c in casebook.summaries(mine=True))
-                rows = [r for r in rows if r.id in mine]
-            if name == "overdue":
-                rows = [r for r in rows if r.overdue]
-            return rows
-        return casebook.summaries(
-            status=status,
-            school=self.school or None,
-            mine=name == "mine",
-            overdue_only=name == "overdue",
-        )
+            return casebook.search(
+                self.query_text, status=status, school=school, mine=mine, overdue_only=overdue
+            )
+        return casebook.summaries(status=status, school=school, mine=mine, overdue_only=overdue)
 
     @guarded
     def refresh_rows(self) -> None:
@@ -252,8 +236,8 @@ class DashboardScreen(Screen[None]):
         """Open the case under the cursor."""
         case_id = self.selected_case()
         if case_id is not None:
-            cast("DslApp", self.app).open_case(case_id)
+            self.dsl_app.open_case(case_id)
 
     def action_export(self) -> None:
         """Export the case under the cursor."""
-        cast("DslApp", self.app).action_export(self.selected_case() or "")
+        self.dsl_app.action_export(self.selected_case() or "")

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError, WrongPassphrase
+from dsl_tui.screens.messages import Unlocked
 from dsl_tui.vault.passphrase import check_passphrase
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class UnlockScreen(Screen[None]):
         self.query_one("#busy").display = False
         field = self.query_one("#passphrase", Input)
         if event.state is WorkerState.SUCCESS:
-            self.dsl_app.unlocked(cast("Casebook", event.worker.result))
+            self.post_message(Unlocked(cast("Casebook", event.worker.result)))
             return
         error = event.worker.error
         if isinstance(error, WrongPassphrase):
@@ -230,7 +231,7 @@ class CreateVaultScreen(Screen[None]):
             return
         self.query_one("#busy").display = False
         if event.state is WorkerState.SUCCESS:
-            self.dsl_app.unlocked(cast("Casebook", event.worker.result))
+            self.post_message(Unlocked(cast("Casebook", event.worker.result)))
             return
         error = event.worker.error
         message = (

@@ -341,3 +341,15 @@ def test_search_text_built_in_a_worker_while_saves_go_on_misses_nothing() -> Non
     finally:
         sys.setswitchinterval(old_interval)
     assert errors == []
+
+
+def test_search_takes_the_dashboard_filters() -> None:
+    book = fake_casebook()
+    mine = book.log_concern(bullying_report(pupil="Amara Okonkwo-Bell"), BULLYING_ANSWERS)
+    other = Casebook(book.db, FakePlaybook(), "Another DSL", clock=Clock())
+    theirs = other.log_concern(bullying_report(pupil="Amara Quill"), BULLYING_ANSWERS)
+    book = Casebook(book.db, FakePlaybook(), "Priya Ramanathan", clock=Clock())
+    assert {s.id for s in book.search("Amara")} == {mine.id, theirs.id}
+    assert [s.id for s in book.search("Amara", mine=True)] == [mine.id]
+    assert book.search("Amara", school="HBS") == []
+    assert book.search("Amara", overdue_only=True) == book.summaries(overdue_only=True)

@@ -52,6 +52,26 @@ class CaseViews:
         overdue_only: bool = False,
     ) -> list[CaseSummary]:
         """Dashboard rows by urgency: overdue first, then risk, then the oldest report."""
+        return self._ordered(self._filtered(status, school, mine, overdue_only))
+
+    def search(
+        self,
+        text: str,
+        *,
+        status: str = "all",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """Cases whose recorded text (any of it) holds every word of ``text``, by urgency,
+        narrowed by the same filters as :meth:`summaries`."""
+        records = self._filtered(status, school, mine, overdue_only)
+        return self._ordered(self._index.matching(records, text))
+
+    def _filtered(
+        self, status: str, school: str | None, mine: bool, overdue_only: bool
+    ) -> list[CaseRecord]:
+        """Records with a status, at a school, owned by this user, with a step overdue."""
         records = self._select(status)
         if school:
             records = [r for r in records if r.core.get("school") == school]
@@ -60,11 +80,7 @@ class CaseViews:
         if overdue_only:
             now = self._clock()
             records = [r for r in records if r.is_overdue(now)]
-        return self._ordered(records)
-
-    def search(self, text: str, *, status: str = "all") -> list[CaseSummary]:
-        """Cases whose recorded text (any of it) holds every word of ``text``, by urgency."""
-        return self._ordered(self._index.matching(self._select(status), text))
+        return records
 
     def counts(self) -> Counts:
         """Open cases, cases with an overdue step, cases with a step due later today, closed."""
