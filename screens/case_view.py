@@ -10,32 +10,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
-from dsl_tui.model import Case, NewAccount, NewPerson, Step, StepState, triaged_under
+from dsl_tui.model import Case, Step, StepState, triaged_under
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.dialogs import (
     AccountDialog,
     ConfirmDialog,
     DecisionDialog,
-    DecisionRecord,
     EvidenceDialog,
     EvidenceEntry,
-    NewNote,
     NoteDialog,
     PersonDialog,
-    RiskChange,
     RiskDialog,
-    StepCompletion,
     StepDialog,
     TextPrompt,
 )
 from dsl_tui.screens.format import STEP_MARK, clip, due_text, harmless, risk_label, when_long
-from dsl_tui.screens.safety import guarded
+from dsl_tui.screens.safety import DIALOG, guarded
 from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:
@@ -257,7 +254,13 @@ class CaseScreen(DeskScreen):
             event.stop()
             self.action_complete_step()
 
-    def action_complete_step(self) -> None:
+    # Each dialog flow reads top to bottom: a worker in the "dialog" group awaits the dialog's
+    # result (push_screen_wait), then makes the one casebook call; @guarded turns a refusal into
+    # a notice.
+
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_complete_step(self) -> None:
         """Mark the selected step done, with its outcome and needed answers."""
         step = self._selected_step()
         if step is None:
@@ -265,57 +268,51 @@ class CaseScreen(DeskScreen):
         if step.state is not StepState.OPEN:
             self.notify("That step is already finished.", severity="warning")
             return
+        result = await self.app.push_screen_wait(StepDialog(step))
+        if result is None:
+            return
+        self.show(self.casebook.complete_step(
+            self.case_id, step.id, result.outcome, dict(result.answers)))  # fmt: skip
+        self.notify(f"Step done: {clip(step.title, 50)}", markup=False)
+        self.select_next_step()
 
-        @guarded
-        def done(screen: CaseScreen, result: StepCompletion | None) -> None:
-            if result is not None:
-                screen.show(screen.casebook.complete_step(
-                    screen.case_id, step.id, result.outcome, dict(result.answers)))  # fmt: skip
-                screen.notify(f"Step done: {clip(step.title, 50)}", markup=False)
-                screen.select_next_step()
-
-        self.app.push_screen(StepDialog(step), lambda r: done(self, r))
-
-    def action_set_aside_step(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_set_aside_step(self) -> None:
         """Set the selected step aside, with the reason."""
         step = self._selected_step()
         if step is None or step.state is not StepState.OPEN:
             return
-
-        @guarded
-        def done(screen: CaseScreen, reason: str | None) -> None:
-            if reason:
-                screen.show(screen.casebook.set_aside_step(screen.case_id, step.id, reason))
-                screen.select_next_step()
-
         prompt = TextPrompt(
             "Set the step aside", f"Why is \u201c{clip(step.title, 40)}\u201d not needed?"
         )
-        self.app.push_screen(prompt, lambda r: done(self, r))
+        reason = await self.app.push_screen_wait(prompt)
+        if reason:
+            self.show(self.casebook.set_aside_step(self.case_id, step.id, reason))
+            self.select_next_step()
 
     # ------------------------------------------------------------------ records
-    def action_add_note(self, text: str = "") -> None:
-        """Append a note (fact or opinion)."""
-
-        @guarded
-        def done(screen: CaseScreen, note: NewNote | None) -> None:
-            key = f"note:{screen.case_id}"
-            if key in screen.casebook.draft_keys():
-                screen.casebook.discard_draft(key)
-            if note is not None:
-                screen.show(screen.casebook.add_note(screen.case_id, note.text, note.kind))
-                screen.notify("Note added.")
-
-        self.app.push_screen(NoteDialog(self.case_id, text), lambda r: done(self, r))
-
-    def action_add_evidence(self) -> None:
-        """Record an item of evidence by description, with a file if one is given."""
-        self.app.push_screen(EvidenceDialog("Record evidence"), self._evidence_entered)
-
+    @work(exclusive=True, group=DIALOG)
     @guarded
-    def _evidence_entered(self, entry: EvidenceEntry | None, confirmed: bool = False) -> None:
-        """Save the evidence; an image on a case about a child waits for the DSL to confirm
-        it is not an image of a child (UKCIS), and a nudes case refuses any file."""
+    async def action_add_note(self, text: str = "") -> None:
+        """Append a note (fact or opinion)."""
+        note = await self.app.push_screen_wait(NoteDialog(self.case_id, text))
+        key = f"note:{self.case_id}"
+        if key in self.casebook.draft_keys():
+            self.casebook.discard_draft(key)
+        if note is not None:
+            self.show(self.casebook.add_note(self.case_id, note.text, note.kind))
+            self.notify("Note added.")
+
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_add_evidence(self) -> None:
+        """Record an item of evidence by description, with a file if one is given.
+
+        An image on a case about a child waits for the DSL to confirm it is not an image of a
+        child (UKCIS); a nudes case refuses any file.
+        """
+        entry = await self.app.push_screen_wait(EvidenceDialog("Record evidence"))
         if entry is None:
             return
         if not entry.path:
@@ -323,70 +320,61 @@ class CaseScreen(DeskScreen):
             self.notify("Evidence recorded (see Notes & evidence).")
             return
         try:
-            case = self.casebook.add_evidence_file(
-                self.case_id, entry.description, Path(entry.path).expanduser(), entry.location,
-                not_an_image_of_a_child=confirmed,
-            )  # fmt: skip
+            case = self._save_evidence_file(entry, confirmed=False)
         except ImageNotConfirmed:
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._evidence_entered(entry, confirmed=True)
-                else:
-                    self.notify("Nothing was attached: describe the image instead.")
-
-            self.app.push_screen(ConfirmDialog(IMAGE_QUESTION), answered)
-            return
+            if not await self.app.push_screen_wait(ConfirmDialog(IMAGE_QUESTION)):
+                self.notify("Nothing was attached: describe the image instead.")
+                return
+            case = self._save_evidence_file(entry, confirmed=True)
         self.show(case)
         self.notify("Evidence recorded with its file, encrypted (see Notes & evidence).")
 
-    def action_add_person(self) -> None:
+    def _save_evidence_file(self, entry: EvidenceEntry, *, confirmed: bool) -> Case:
+        """Record the evidence with its file (``ImageNotConfirmed`` asks the DSL first)."""
+        return self.casebook.add_evidence_file(
+            self.case_id, entry.description, Path(entry.path).expanduser(), entry.location,
+            not_an_image_of_a_child=confirmed,
+        )  # fmt: skip
+
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_add_person(self) -> None:
         """Add someone to the case (e.g. the sender, once known)."""
+        person = await self.app.push_screen_wait(PersonDialog("Add a person"))
+        if person is not None:
+            self.show(self.casebook.add_person(self.case_id, person))
+            self.notify("Person added (see Summary).")
 
-        @guarded
-        def done(screen: CaseScreen, person: NewPerson | None) -> None:
-            if person is not None:
-                screen.show(screen.casebook.add_person(screen.case_id, person))
-                screen.notify("Person added (see Summary).")
-
-        self.app.push_screen(PersonDialog("Add a person"), lambda r: done(self, r))
-
-    def action_add_account(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_add_account(self) -> None:
         """Add an online account, web address or phone number (8.2)."""
+        account = await self.app.push_screen_wait(AccountDialog("Add an account or address"))
+        if account is not None:
+            self.show(self.casebook.add_account(self.case_id, account))
+            self.notify("Account added (see Summary).")
 
-        @guarded
-        def done(screen: CaseScreen, account: NewAccount | None) -> None:
-            if account is not None:
-                screen.show(screen.casebook.add_account(screen.case_id, account))
-                screen.notify("Account added (see Summary).")
-
-        self.app.push_screen(AccountDialog("Add an account or address"), lambda r: done(self, r))
-
-    def action_record_decision(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_record_decision(self) -> None:
         """Record a decision (e.g. not to refer) with its reasons."""
+        record = await self.app.push_screen_wait(DecisionDialog("Record a decision"))
+        if record is not None:
+            self.show(self.casebook.record_decision(self.case_id, record.kind, record.text))
 
-        @guarded
-        def done(screen: CaseScreen, record: DecisionRecord | None) -> None:
-            if record is not None:
-                screen.show(
-                    screen.casebook.record_decision(screen.case_id, record.kind, record.text)
-                )
-
-        self.app.push_screen(DecisionDialog("Record a decision"), lambda r: done(self, r))
-
-    def action_change_risk(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_change_risk(self) -> None:
         """Change the risk level, saying why."""
         if self.case is None:
             return
+        change = await self.app.push_screen_wait(RiskDialog(self.case.risk))
+        if change is not None:
+            self.show(self.casebook.change_risk(self.case_id, change.risk, change.reason))
 
-        @guarded
-        def done(screen: CaseScreen, change: RiskChange | None) -> None:
-            if change is not None:
-                screen.show(screen.casebook.change_risk(screen.case_id, change.risk, change.reason))
-
-        self.app.push_screen(RiskDialog(self.case.risk), lambda r: done(self, r))
-
-    def action_close_case(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_close_case(self) -> None:
         """Close the case with its outcome (refused while steps are open)."""
         if self.case is None:
             return
@@ -399,15 +387,11 @@ class CaseScreen(DeskScreen):
                 severity="error",
             )
             return
-
-        @guarded
-        def done(screen: CaseScreen, outcome: str | None) -> None:
-            if outcome:
-                screen.show(screen.casebook.close(screen.case_id, outcome))
-                screen.notify(f"Case {screen.case_id} closed.")
-
         prompt = TextPrompt("Close the case", "Outcome of the case (what was done, where it ended)")
-        self.app.push_screen(prompt, lambda r: done(self, r))
+        outcome = await self.app.push_screen_wait(prompt)
+        if outcome:
+            self.show(self.casebook.close(self.case_id, outcome))
+            self.notify(f"Case {self.case_id} closed.")
 
     def action_export(self) -> None:
         """Export this case."""

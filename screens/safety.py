@@ -33,6 +33,9 @@ log = logging.getLogger("dsl_tui.screens")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Worker group of dialog flows (a worker awaiting a dialog's answer): tests' waits skip it.
+DIALOG = "dialog"
+
 UNEXPECTED = (
     "Something unexpected went wrong ({kind}). Nothing was half-saved; "
     "your cases are safe. Please report it."

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from dsl_tui import session as real_session
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import WrongPassphrase
+from dsl_tui.screens.safety import DIALOG
 
 #: Every app test runs at this instant (a Tuesday morning in term time).
 T0 = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -90,7 +91,11 @@ async def settle_workers(app: App[Any]) -> None:
     test's: that made tests flaky, depending on whether the worker was still listed. An
     unexpected error still fails the test, through the app's own error handler.
     """
-    running = [worker.wait() for worker in app.workers if not worker.is_finished]
+    running = [
+        worker.wait()
+        for worker in app.workers
+        if not worker.is_finished and worker.group != DIALOG  # a dialog flow waits on the DSL
+    ]
     await asyncio.gather(*running, return_exceptions=True)
 
 
