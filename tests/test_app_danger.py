@@ -19,7 +19,8 @@ from dsl_tui.screens.case_view import CaseScreen
 from dsl_tui.screens.wizard import ConcernWizard
 from dsl_tui.screens.wizard_danger import CallDialog, DangerScreen
 
-REST = {"about": "child_online", "child_harm": "grooming", "contact_offline": "yes"}
+REST = {"about": "child_online", "child_harm": "grooming", "contact_offline": "yes",
+        "adult_works_with_children": "no"}  # fmt: skip
 
 
 async def fill_report(pilot: Pilot[Any]) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from helpers_playbook import playbook_text, shipped
 from helpers_vault import run_cli
 
-#: A sextortion-like concern: a pupil is being blackmailed over an image they sent.
+#: Sextortion: a pupil is told to pay or an image they sent will be shared.
 SEXTORTION = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no",
-              "nudes_coercion": "yes", "nudes_online": "no"}  # fmt: skip
+              "nudes_extortion": "yes", "nudes_immediate_risk": "no", "nudes_shared_onward": "no",
+              "nudes_ai_made": "no", "nudes_online": "no"}  # fmt: skip
 #: Threatening posts about a teacher by a pupil.
 STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
                  "content_author": "pupil", "content_threatening": "yes"}  # fmt: skip
