@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
-from dsl_tui.model import Case, Step, StepState, triaged_under
+from dsl_tui.model import Case, Status, Step, StepState, triaged_under
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.dialogs import (
     AccountDialog,
@@ -66,6 +66,7 @@ class CaseScreen(DeskScreen):
         Binding("d", "record_decision", "Decision", id="case.decision"),
         Binding("r", "change_risk", "Risk", id="case.risk"),
         Binding("x", "close_case", "Close", id="case.close", tooltip="Close the case"),
+        Binding("u", "reopen_case", "Reopen", id="case.reopen", tooltip="Reopen a closed case"),
         Binding("e", "export", "Export", id="case.export", show=False),
         Binding("escape", "back", "Back", id="case.back", show=False),
     ]
@@ -112,6 +113,7 @@ class CaseScreen(DeskScreen):
     def show(self, case: Case) -> None:
         """Draw the case (after opening it, or after a change)."""
         self.case = case
+        self.refresh_bindings()  # a closed case offers Reopen, an open one Close
         casebook = self.casebook
         now = casebook.now()
         status = case.status.value.upper()
@@ -392,6 +394,34 @@ class CaseScreen(DeskScreen):
         if outcome:
             self.show(self.casebook.close(self.case_id, outcome))
             self.notify(f"Case {self.case_id} closed.")
+
+    #: What a closed case still takes (notes, evidence, people, decisions); the rest waits for
+    #: it to be reopened.
+    _CLOSED_ALLOWS = frozenset({"add_note", "add_evidence", "add_person", "add_account",
+                                "record_decision", "export", "back", "reopen_case"})  # fmt: skip
+    _CASE_ACTIONS = frozenset({"complete_step", "set_aside_step", "change_risk", "close_case",
+                               "reopen_case"})  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On a closed case only what works is offered (and Reopen); on an open one, no Reopen."""
+        if action not in self._CASE_ACTIONS or self.case is None:
+            return True
+        closed = self.case.status is Status.CLOSED
+        if action == "reopen_case":
+            return closed
+        return not closed
+
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def action_reopen_case(self) -> None:
+        """Reopen a closed case, saying why (in the chronology and the audit log)."""
+        if self.case is None or self.case.status is not Status.CLOSED:
+            return
+        prompt = TextPrompt("Reopen the case", "Why is the case reopened (what is new)?")
+        reason = await self.app.push_screen_wait(prompt)
+        if reason:
+            self.show(self.casebook.reopen(self.case_id, reason))
+            self.notify(f"Case {self.case_id} reopened.")
 
     def action_export(self) -> None:
         """Export this case."""

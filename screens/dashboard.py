@@ -8,7 +8,6 @@ so it stays quick with thousands of cases.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -18,13 +17,10 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from dsl_tui.model import CaseSummary, Risk
+from dsl_tui.model import CaseSummary, Risk, Status
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.format import clip, due_text, risk_label
 from dsl_tui.screens.safety import guarded
-
-if TYPE_CHECKING:
-    pass
 
 #: Filters the DSL can pick, in the order ``f`` cycles them.
 FILTERS: dict[str, str] = {
@@ -113,8 +109,9 @@ class DashboardScreen(DeskScreen):
         status = {"closed": "closed", "all": "all"}.get(name, "open")
         school, mine, overdue = self.school or None, name == "mine", name == "overdue"
         if self.query_text.strip():
+            # A search covers every case, open or closed, whatever the list showed before.
             return casebook.search(
-                self.query_text, status=status, school=school, mine=mine, overdue_only=overdue
+                self.query_text, status="all", school=school, mine=mine, overdue_only=overdue
             )
         return casebook.summaries(status=status, school=school, mine=mine, overdue_only=overdue)
 
@@ -126,7 +123,13 @@ class DashboardScreen(DeskScreen):
         rows = found[:MAX_ROWS]
         counts = casebook.counts()
         school = f"  School: {self.school.upper()}" if self.school else ""
-        search = f"  Search: \u201c{clip(self.query_text, 20)}\u201d" if self.query_text else ""
+        search = ""
+        if self.query_text.strip():
+            closed = sum(1 for r in found if r.status is Status.CLOSED)
+            search = (
+                f"  Search: \u201c{clip(self.query_text, 20)}\u201d "
+                f"({len(found) - closed} open, {closed} closed)"
+            )
         self.query_one("#counts", Static).update(
             f"Open {counts.open} \u00b7 \u26a0 Overdue {counts.overdue} \u00b7 "
             f"Due today {counts.due_today} \u00b7 Closed {counts.closed}   "
@@ -147,7 +150,18 @@ class DashboardScreen(DeskScreen):
                 table.move_cursor(row=ids.index(cursor_id), animate=False)
         empty = self.query_one("#empty", Static)
         empty.display = not rows
-        empty.update("No cases match. Press n to log a concern." if not rows else "")
+        empty.update(self._empty_text() if not rows else "")
+
+    def _empty_text(self) -> str:
+        """What to do when nothing shows: widen the list, or log a concern."""
+        if self.query_text.strip():
+            return "No case holds every word searched for. Esc clears the search."
+        shown = {"open": "open cases", "overdue": "overdue cases", "mine": "cases of yours",
+                 "closed": "closed cases", "all": "cases"}[self.filter_name]  # fmt: skip
+        where = " at this school (s: the next school)" if self.school else ""
+        if self.filter_name == "all" and not self.school:
+            return "No cases yet. Press n to log a concern."
+        return f"No {shown}{where}. c shows closed cases, a all of them; n logs a concern."
 
     @staticmethod
     def _shown_count(shown: int, found: int) -> str:

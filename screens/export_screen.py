@@ -17,13 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError
 from dsl_tui.export import ExportResult, export_cases, generate_passphrase
 from dsl_tui.screens.format import clip
-from dsl_tui.screens.safety import SafeInput
+from dsl_tui.screens.safety import SafeInput, TickBox
 from dsl_tui.terminal import safe_line
 
 if TYPE_CHECKING:
@@ -73,8 +73,10 @@ class ExportScreen(Screen[None]):
             yield Label("Save the case file as")
             default = Path.home() / f"{(self.case_ids or ['cases'])[0]}.age"
             yield SafeInput(str(default), compact=True, id="out")
-            yield Checkbox("Show pupils' names as initials (redacted)", id="redact-pupils")
-            yield Checkbox("Show staff names as initials (redacted)", id="redact-staff")
+            yield Label("Names in the file (the safer choice is initials, unless the reader "
+                        "needs the names)")  # fmt: skip
+            yield TickBox("Pupils' names as initials (redacted)", id="redact-pupils")
+            yield TickBox("Staff names as initials (redacted)", id="redact-staff")
             yield Static("", id="message", markup=False)
         yield Footer(compact=True)
 
@@ -104,8 +106,8 @@ class ExportScreen(Screen[None]):
         if out_text != safe_line(out_text):
             return "That file name has control characters in it; type it again."
         out = Path(out_text).expanduser()
-        pupils = self.query_one("#redact-pupils", Checkbox).value
-        staff = self.query_one("#redact-staff", Checkbox).value
+        pupils = self.query_one("#redact-pupils", TickBox).value
+        staff = self.query_one("#redact-staff", TickBox).value
         if self.query_one("#mode-key", RadioButton).value:
             key = self.query_one("#recipient", Input).value.strip()
             if not key.startswith("age1"):
@@ -125,10 +127,12 @@ class ExportScreen(Screen[None]):
             return
         if request.passphrase is not None:
             request = replace(request, passphrase=generate_passphrase())
-        redacted = (" Names will be shown as initials."
-                    if request.redact_pupils or request.redact_staff else "")  # fmt: skip
+        names = (
+            f" Pupils' names: {'initials' if request.redact_pupils else 'shown in full'}."
+            f" Staff names: {'initials' if request.redact_staff else 'shown in full'}."
+        )
         question = (f"Export {len(request.case_ids)} case(s) to {clip(str(request.out), 120)}? "
-                    f"The file is encrypted; the export is audited.{redacted}")  # fmt: skip
+                    f"The file is encrypted; the export is audited.{names}")  # fmt: skip
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -22,9 +22,10 @@ from typing import Any, TypeVar
 from rich.segment import Segment
 from textual.app import App
 from textual.color import Color
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.filter import LineFilter
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
 from dsl_tui.errors import DslError
 from dsl_tui.terminal import safe_line
@@ -117,3 +118,13 @@ class SafeTextArea(TextArea):
     def get_line_filters(self) -> Sequence[LineFilter]:
         """The app's filters, then the control pictures."""
         return [*super().get_line_filters(), CONTROL_PICTURES]
+
+
+class TickBox(Checkbox):
+    """A checkbox whose state reads without colour: ``[x]`` ticked, ``[ ]`` not."""
+
+    def render(self) -> Content:
+        """The mark, then the label."""
+        mark = "[x]" if self.value else "[ ]"
+        label = self.label.pad(1, 1).stylize_before(self.get_visual_style("toggle--label"))
+        return Content.assemble(mark, label)

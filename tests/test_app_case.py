@@ -187,6 +187,43 @@ async def test_close_is_blocked_while_steps_are_open_then_closes() -> None:
     assert case.status.value == "closed" and case.outcome.startswith("Resolved")
 
 
+async def test_a_closed_case_offers_only_what_works_and_reopens_with_a_reason() -> None:
+    book, case_id = one_case()
+    case = book.case(case_id, view=False)
+    for step in case.steps:
+        book.set_aside_step(case_id, step.id, "Handled by the Head of Year")
+    book.close(case_id, "Resolved; monitoring ended.")
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")  # closed cases
+        await open_case(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        footer = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        keys = {b.binding.key for b in screen.active_bindings.values() if b.enabled}
+        assert "x" not in keys and "o" not in keys and "r" not in keys, footer
+        assert "u" in keys
+        await pilot.press("x")  # the dead end is gone: nothing opens
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press("ctrl+s")  # no reason: refused, the dialog stays
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await type_text(pilot, "The pupil reported new messages from the same account.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+        assert "OPEN" in str(screen.query_one("#case-title").render())
+        keys = {b.binding.key for b in screen.active_bindings.values() if b.enabled}
+        assert "x" in keys and "u" not in keys
+    reopened = book.case(case_id, view=False)
+    assert reopened.status.value == "open" and reopened.closed_at is None
+    assert any("new messages from the same account" in e.text for e in book.chronology(case_id))
+    assert book.audit_log()[-1].detail == "status open"
+
+
 async def test_a_refusal_from_the_casebook_is_a_notice_not_a_crash() -> None:
     book, case_id = one_case()
     app = DslApp(casebook=book, session=MemorySession(book))

@@ -166,3 +166,40 @@ async def test_report_opens_from_the_command_palette() -> None:
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ReportScreen")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_search_covers_closed_cases_and_says_how_many_are_open_and_closed() -> None:
+    book = memory_casebook(30)
+    closed = book.summaries(status="closed")
+    assert closed, "the demo data has a closed case"
+    case = book.case(closed[0].id, view=False)
+    word = case.people[0].name.split()[-1]
+    found = book.search(word, status="all")
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert case.id not in rows(app), "the list shows open cases"
+        await pilot.press("slash")
+        await type_text(pilot, word)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: case.id in rows(app))
+        assert rows(app) == [s.id for s in found]
+        n_closed = sum(1 for s in found if s.status.value == "closed")
+        counts = " ".join(str(app.screen.query_one("#counts", Static).render()).split())
+        assert f"({len(found) - n_closed} open, {n_closed} closed)" in counts
+
+
+async def test_an_empty_list_says_what_to_do() -> None:
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        empty = app.screen.query_one("#empty", Static)
+        assert "c shows closed cases, a all of them" in str(empty.render())
+        await pilot.press("a")
+        await pilot.pause()
+        assert "No cases yet. Press n to log a concern." in str(empty.render())
+        await pilot.press("slash")
+        await type_text(pilot, "zzqx")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Esc clears the search" in str(empty.render()))

@@ -1,4 +1,4 @@
-"""The casebook: the repository the UI, the CLI and the export talk to (see docs/architecture.md)."""
+"""The casebook: the repository the UI, the CLI and the export talk to (docs/architecture.md)."""
 
 from dsl_tui.casebook.cases import Casebook, MemoryBlobs
 

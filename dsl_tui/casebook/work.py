@@ -332,6 +332,14 @@ class CaseWork:
         self._index.refresh(record)
         return record.to_case()
 
+    def reopen(self, case_id: str, reason: str) -> Case:
+        """Reopen a closed case (new information, a decision revisited): the reason is required
+        and goes into the chronology; audited. Its steps stay as they were."""
+        record = self._record(case_id)
+        if not record.closed:
+            raise CaseRuleError(f"Case {case_id} is not closed.")
+        return self.set_status(case_id, Status.OPEN, reason)
+
     def close(self, case_id: str, outcome: str) -> Case:
         """Close a case with its outcome; every step must be done or set aside first."""
         record = self._open_record(case_id)

@@ -1,7 +1,7 @@
 """Case files for senior managers and school transfers (age v1 encrypted zips), and their import.
 
-The entry points (docs/architecture.md): ``export_cases``, ``generate_passphrase``, ``open_case_file``,
-``import_case_file`` and ``keygen``. The format is described in docs/case-file-schema.md.
+The entry points (docs/architecture.md): ``export_cases``, ``generate_passphrase``,
+``open_case_file``, ``import_case_file`` and ``keygen``. The format: docs/case-file-schema.md.
 """
 
 from __future__ import annotations
