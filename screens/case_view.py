@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
-from dsl_tui.model import Case, Status, Step, StepState, triaged_under
+from dsl_tui.model import Case, ChronologyEntry, Status, Step, StepState, triaged_under
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.dialogs import (
     AccountDialog,
@@ -31,7 +31,15 @@ from dsl_tui.screens.dialogs import (
     StepDialog,
     TextPrompt,
 )
-from dsl_tui.screens.format import STEP_MARK, clip, due_text, harmless, risk_label, when_long
+from dsl_tui.screens.format import (
+    STEP_MARK,
+    clip,
+    due_text,
+    harmless,
+    risk_label,
+    step_detail,
+    when_long,
+)
 from dsl_tui.screens.safety import DIALOG, guarded
 from dsl_tui.terminal import safe_line
 
@@ -69,6 +77,11 @@ class CaseScreen(DeskScreen):
         Binding("u", "reopen_case", "Reopen", id="case.reopen", tooltip="Reopen a closed case"),
         Binding("e", "export", "Export", id="case.export", show=False),
         Binding("escape", "back", "Back", id="case.back", show=False),
+        Binding("1", "tab('tab-summary')", "Summary", id="case.tab1", show=False),
+        Binding("2", "tab('tab-steps')", "Steps", id="case.tab2", show=False),
+        Binding("3", "tab('tab-chronology')", "Chronology", id="case.tab3", show=False),
+        Binding("4", "tab('tab-notes')", "Notes", id="case.tab4", show=False),
+        Binding("5", "tab('tab-decisions')", "Decisions", id="case.tab5", show=False),
     ]
 
     def __init__(self, case_id: str, note_draft: str = "") -> None:
@@ -76,6 +89,8 @@ class CaseScreen(DeskScreen):
         self.case_id = case_id
         self.note_draft = note_draft
         self.case: Case | None = None
+        #: The chronology as shown, oldest first (the detail pane reads the entry under the cursor).
+        self.entries: list[ChronologyEntry] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,8 +100,10 @@ class CaseScreen(DeskScreen):
                 yield VerticalScroll(Static("", id="summary"))
             with TabPane("Steps", id="tab-steps"):
                 yield DataTable(id="steps", cursor_type="row")
+                yield VerticalScroll(Static("", id="step-detail", markup=False), classes="detail")
             with TabPane("Chronology", id="tab-chronology"):
                 yield DataTable(id="chronology", cursor_type="row")
+                yield VerticalScroll(Static("", id="entry-detail", markup=False), classes="detail")
             with TabPane("Notes & evidence", id="tab-notes"):
                 yield VerticalScroll(Static("", id="notes"))
             with TabPane("Decisions", id="tab-decisions"):
@@ -96,11 +113,16 @@ class CaseScreen(DeskScreen):
     def on_mount(self) -> None:
         self.sub_title = self.case_id
         steps = self.query_one("#steps", DataTable)
-        for label, width in (("", 3), ("Step", 30), ("Who", 12), ("Due / state", 15),
-                             ("Policy", 8)):  # fmt: skip
+        # The step and detail columns take the width the others leave (each column also has a
+        # cell of padding either side, and the table a scrollbar).
+        room = max(self.app.size.width - 2, 60)
+        self.title_width = max(room - 2 * 5 - (3 + 14 + 15 + 10), 20)
+        for label, width in (("", 3), ("Step", self.title_width), ("Who", 14),
+                             ("Due / state", 15), ("Policy", 10)):  # fmt: skip
             steps.add_column(label, width=width)
         chronology = self.query_one("#chronology", DataTable)
-        for label, width in (("When", 17), ("What", 14), ("By", 10), ("Detail", 60)):
+        detail = max(room - 2 * 4 - (17 + 14 + 12), 20)
+        for label, width in (("When", 17), ("What", 14), ("By", 12), ("Detail", detail)):
             chronology.add_column(label, width=width)
         self._load()
         if self.note_draft:
@@ -133,18 +155,48 @@ class CaseScreen(DeskScreen):
             steps.move_cursor(row=min(max(row, 0), len(case.steps) - 1), animate=False)
         chronology = self.query_one("#chronology", DataTable)
         chronology.clear()
-        for entry in casebook.chronology(case.id):
+        self.entries = casebook.chronology(case.id)
+        for entry in self.entries:
             chronology.add_row(
                 Text(when_long(entry.at)),
                 Text(entry.kind),
-                Text(clip(entry.by, 10)),
+                Text(clip(entry.by, 12)),
                 Text(safe_line(" ".join(entry.text.split()))),
             )
         self.query_one("#notes", Static).update(self._notes(case))
         self.query_one("#decisions", Static).update(self._decisions(case))
+        self._show_step_detail()
+        self._show_entry_detail()
 
-    @staticmethod
-    def _step_cells(step: Step, now: Any) -> tuple[str | Text, ...]:
+    # ------------------------------------------------------------------ details
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The pane under a table shows the whole record under the cursor, never cut."""
+        if event.data_table.id == "steps":
+            self._show_step_detail()
+        elif event.data_table.id == "chronology":
+            self._show_entry_detail()
+
+    def _show_step_detail(self) -> None:
+        pane = self.query_one("#step-detail", Static)
+        row = self.query_one("#steps", DataTable).cursor_row
+        if self.case is None or not 0 <= row < len(self.case.steps):
+            pane.update("")
+            return
+        pane.update(harmless(step_detail(self.case.steps[row], self.casebook.now())))
+
+    def _show_entry_detail(self) -> None:
+        pane = self.query_one("#entry-detail", Static)
+        row = self.query_one("#chronology", DataTable).cursor_row
+        if not 0 <= row < len(self.entries):
+            pane.update("")
+            return
+        entry = self.entries[row]
+        text = Text()
+        text.append(f"{when_long(entry.at)}  {entry.kind}  by {entry.by}\n", style="bold")
+        text.append(entry.text)
+        pane.update(harmless(text))
+
+    def _step_cells(self, step: Step, now: Any) -> tuple[str | Text, ...]:
         if step.state is StepState.OPEN:
             due = due_text(step.due_at, now)
             state: str | Text = Text(
@@ -155,10 +207,10 @@ class CaseScreen(DeskScreen):
         # Text, not str: a DataTable reads str cells as markup, and "[x]" would vanish.
         return (
             Text(STEP_MARK[step.state]),
-            Text(clip(step.title, 30)),
-            Text(clip(step.actor, 12)),
+            Text(clip(step.title, self.title_width)),
+            Text(clip(step.actor, 14)),
             Text(state) if isinstance(state, str) else state,
-            Text(clip(step.clause, 8)),
+            Text(clip(step.clause, 10)),
         )
 
     def _summary(self, case: Case) -> Text:
@@ -422,6 +474,14 @@ class CaseScreen(DeskScreen):
         if reason:
             self.show(self.casebook.reopen(self.case_id, reason))
             self.notify(f"Case {self.case_id} reopened.")
+
+    def action_tab(self, tab: str) -> None:
+        """Show a tab (1-5 from anywhere in the case) and put the cursor in it."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}", TabPane)
+        focusable = [w for w in pane.query("DataTable, VerticalScroll") if w.focusable]
+        if focusable:
+            focusable[0].focus()
 
     def action_export(self) -> None:
         """Export this case."""

@@ -110,3 +110,22 @@ def harmless(text: Text) -> Text:
     """
     text.plain = safe_text(text.plain)
     return text
+
+
+def step_detail(step: Step, now: datetime) -> Text:
+    """A step in full: what, who, when, the clause, and how it ended (nothing cut)."""
+    text = Text()
+    text.append(f"{STEP_MARK[step.state]} {step.title}\n", style="bold")
+    state = due_text(step.due_at, now) if step.state is StepState.OPEN else step.state.value
+    text.append(f"Who: {step.actor}   Due / state: {state}   Policy: {step.clause}\n")
+    if step.detail:
+        text.append(f"{step.detail}\n")
+    if step.state is StepState.DONE:
+        text.append(f"Done {when_long(step.done_at)} by {step.done_by}: ", style="bold")
+        text.append(f"{step.outcome}\n")
+    elif step.state is StepState.SET_ASIDE:
+        text.append(f"Set aside {when_long(step.done_at)} by {step.done_by}: ", style="bold")
+        text.append(f"{step.reason}\n")
+    for question, answer in step.answers:
+        text.append(f"  {question}: {answer}\n")
+    return text

@@ -10,7 +10,7 @@ from helpers_app import (
     type_text,
     wait_until,
 )
-from textual.widgets import Label
+from textual.widgets import Label, Static, TabbedContent
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.model import (
@@ -343,3 +343,35 @@ async def test_add_a_person_and_an_account_found_out_later_by_keys() -> None:
         "Corin Ashgrove", "Y9", "2012-03-14")  # fmt: skip
     assert case.accounts[-1].handle == "@NightOwl_77"
     assert [row.id for row, _ in book.linked(case_id)] == [other.id]
+
+
+async def test_number_keys_switch_tabs_and_the_detail_pane_shows_the_whole_record() -> None:
+    book, case_id = one_case()
+    case = book.case(case_id, view=False)
+    long_outcome = "Spoke with the pupil and both parents; " * 6
+    book.complete_step(case_id, case.steps[0].id, long_outcome.strip())
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app)
+        tabs = screen.query_one("#tabs", TabbedContent)
+        await pilot.press("2")
+        await pilot.pause()
+        assert tabs.active == "tab-steps"
+        first = book.case(case_id, view=False).steps[0]
+        detail = " ".join(str(screen.query_one("#step-detail", Static).render()).split())
+        assert first.title in detail, "the title is whole, not cut"
+        assert long_outcome.strip() in detail, "the outcome is readable in the app"
+        await pilot.press("3")
+        await pilot.pause()
+        assert tabs.active == "tab-chronology"
+        entry = book.chronology(case_id)[0]
+        shown = " ".join(str(screen.query_one("#entry-detail", Static).render()).split())
+        assert " ".join(entry.text.split()) in shown
+        await pilot.press("down")
+        await pilot.pause()
+        entry = book.chronology(case_id)[1]
+        shown = " ".join(str(screen.query_one("#entry-detail", Static).render()).split())
+        assert " ".join(entry.text.split()) in shown
+        await pilot.press("1")
+        await pilot.pause()
+        assert tabs.active == "tab-summary"
