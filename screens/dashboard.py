@@ -21,6 +21,7 @@ from dsl_tui.model import CaseSummary, Risk, Status
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.format import clip, due_text, risk_label
 from dsl_tui.screens.safety import guarded
+from dsl_tui.terminal import safe_line
 
 #: Filters the DSL can pick, in the order ``f`` cycles them.
 FILTERS: dict[str, str] = {
@@ -31,16 +32,34 @@ FILTERS: dict[str, str] = {
     "all": "all cases",
 }
 
+#: The table's columns: (key, label, width). The first five always show; the next step, the
+#: status and the school follow while the terminal has room, and the next step takes what is
+#: left. Whatever a narrow terminal leaves out reads in the line under the table.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("id", "Case", 13),
     ("due", "Next due", 13),
-    ("risk", "Risk", 13),
+    ("risk", "Risk", 12),
     ("category", "Category", 16),
     ("people", "People", 11),
-    ("next", "Next step", 26),
+    ("next", "Next step", 20),
     ("status", "Status", 10),
     ("school", "School", 6),
 )
+ESSENTIAL = 5
+
+
+def columns_for(width: int) -> list[tuple[str, str, int]]:
+    """The columns that fit a terminal ``width`` columns wide (each takes a cell of padding
+    either side; the table keeps two for its scrollbar)."""
+    room = width - 2
+    chosen = list(COLUMNS[:ESSENTIAL])
+    used = sum(w + 2 for _, _, w in chosen)
+    for key, label, w in COLUMNS[ESSENTIAL:]:
+        if used + w + 2 <= room:
+            chosen.append((key, label, w))
+            used += w + 2
+    return [(key, label, w + (room - used) if key == "next" else w) for key, label, w in chosen]
+
 
 #: Seconds of quiet typing before the search runs.
 SEARCH_PAUSE = 0.25
@@ -79,6 +98,11 @@ class DashboardScreen(DeskScreen):
         super().__init__()
         self._shown: list[str] = []
         self._last_cells: list[tuple[Text, ...]] | None = None
+        #: The columns shown (``columns_for`` the terminal's width, chosen when mounted).
+        self.columns: list[tuple[str, str, int]] = list(COLUMNS)
+        self._widths: dict[str, int] = {key: width for key, _, width in COLUMNS}
+        #: The rows drawn, by case id (the line under the table reads the one under the cursor).
+        self._rows_by_id: dict[str, CaseSummary] = {}
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -88,11 +112,14 @@ class DashboardScreen(DeskScreen):
         table: DataTable[Text] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="empty", markup=False)
+        yield Static("", id="row-detail", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#cases", DataTable)
-        for key, label, width in COLUMNS:
+        self.columns = columns_for(self.app.size.width)
+        self._widths = {key: width for key, _, width in self.columns}
+        for key, label, width in self.columns:
             table.add_column(label, key=key, width=width)
         self.refresh_rows()
         table.focus()
@@ -139,6 +166,7 @@ class DashboardScreen(DeskScreen):
         table = self.query_one("#cases", DataTable)
         now = casebook.now()
         ids = [r.id for r in rows]
+        self._rows_by_id = {r.id: r for r in rows}
         cells = [self._cells(r, now) for r in rows]
         if cells != self._last_cells:
             cursor_id = self.selected_case()
@@ -151,6 +179,7 @@ class DashboardScreen(DeskScreen):
         empty = self.query_one("#empty", Static)
         empty.display = not rows
         empty.update(self._empty_text() if not rows else "")
+        self._show_row_detail()
 
     def _empty_text(self) -> str:
         """What to do when nothing shows: widen the list, or log a concern."""
@@ -168,9 +197,8 @@ class DashboardScreen(DeskScreen):
         """``12``, or ``250 most urgent of 5000`` when the list is cut."""
         return str(found) if shown == found else f"{shown} most urgent of {found}"
 
-    @staticmethod
-    def _cells(row: CaseSummary, now: datetime) -> tuple[Text, ...]:
-        """One row's cells; overdue is written out, not only coloured."""
+    def _cells(self, row: CaseSummary, now: datetime) -> tuple[Text, ...]:
+        """One row's cells, for the columns shown; overdue is written out, not only coloured."""
         due = (
             due_text(row.next_due, now, row.overdue, short=True)
             if row.next_due
@@ -179,16 +207,38 @@ class DashboardScreen(DeskScreen):
         due_cell = Text(clip(due, 13), style="bold reverse" if row.overdue else "")
         risk_style = "bold" if row.risk in (Risk.IMMEDIATE, Risk.HIGH) else ""
         # Text, not str: a DataTable reads str cells as markup, and case text may hold brackets.
-        return (
-            Text(clip(row.id, 20)),
-            due_cell,
-            Text(risk_label(row.risk), style=risk_style),
-            Text(clip(row.category_title, 16)),
-            Text(clip(row.people, 11)),
-            Text(clip(row.next_step, 26)),
-            Text(row.status.value),
-            Text(row.school.upper()),
-        )
+        width = self._widths
+        cells = {
+            "id": Text(clip(row.id, 20)),
+            "due": due_cell,
+            "risk": Text(risk_label(row.risk), style=risk_style),
+            "category": Text(clip(row.category_title, width["category"])),
+            "people": Text(clip(row.people, width["people"])),
+            "next": Text(clip(row.next_step, width.get("next", 0))),
+            "status": Text(row.status.value),
+            "school": Text(row.school.upper()),
+        }
+        return tuple(cells[key] for key, _, _ in self.columns)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The line under the table tells the case under the cursor in full."""
+        self._show_row_detail()
+
+    @guarded
+    def _show_row_detail(self) -> None:
+        pane = self.query_one("#row-detail", Static)
+        case_id = self.selected_case()
+        row = self._rows_by_id.get(case_id or "")
+        if row is None:
+            pane.update("")
+            return
+        school = next((s.name for s in self.casebook.playbook.schools if s.key == row.school),
+                      row.school.upper())  # fmt: skip
+        nxt = f"Next: {row.next_step}" if row.next_step else "No open step"
+        pane.update(safe_line(
+            f"{row.id} \u00b7 {row.category_title} \u00b7 {row.people or 'no one named'} \u00b7 "
+            f"{nxt} \u00b7 {row.status.value} \u00b7 {school}"
+        ))  # fmt: skip
 
     def selected_case(self) -> str | None:
         """The case id under the cursor, if any."""

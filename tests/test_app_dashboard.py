@@ -203,3 +203,22 @@ async def test_an_empty_list_says_what_to_do() -> None:
         await type_text(pilot, "zzqx")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Esc clears the search" in str(empty.render()))
+
+
+async def test_columns_fit_the_width_and_the_line_below_tells_the_rest() -> None:
+    book = memory_casebook(10)
+    first = book.summaries()[0]
+    for size, keys in (
+        ((80, 24), ["id", "due", "risk", "category", "people"]),
+        ((120, 40), ["id", "due", "risk", "category", "people", "next", "status", "school"]),
+    ):
+        app = DslApp(casebook=book, session=MemorySession(book))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#cases", DataTable)
+            assert [str(c.key.value) for c in table.ordered_columns] == keys
+            assert sum(c.get_render_width(table) for c in table.ordered_columns) <= size[0]
+            line = " ".join(str(app.screen.query_one("#row-detail", Static).render()).split())
+            school = next(s.name for s in book.playbook.schools if s.key == first.school)
+            assert first.id in line and school in line
+            assert f"Next: {first.next_step}" in line or not first.next_step
