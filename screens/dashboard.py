@@ -77,13 +77,13 @@ class DashboardScreen(DeskScreen):
         Binding("n", "app.new_concern", "Log concern", id="dashboard.new"),
         Binding("enter", "open_case", "Open", id="dashboard.open", show=False),
         Binding("slash", "search", "Search", id="dashboard.search"),
-        Binding("o", "filter('open')", "Open cases", id="dashboard.filter_open", show=False),
+        Binding("o", "filter('open')", "Open", id="dashboard.filter_open"),
         Binding("v", "filter('overdue')", "Overdue", id="dashboard.filter_overdue"),
         Binding("m", "filter('mine')", "Mine", id="dashboard.filter_mine"),
-        Binding("c", "filter('closed')", "Closed", id="dashboard.filter_closed", show=False),
-        Binding("a", "filter('all')", "All", id="dashboard.filter_all", show=False),
+        Binding("c", "filter('closed')", "Closed", id="dashboard.filter_closed"),
+        Binding("a", "filter('all')", "All", id="dashboard.filter_all"),
         Binding("s", "next_school", "School", id="dashboard.school"),
-        Binding("e", "export", "Export", id="dashboard.export", show=False),
+        Binding("e", "export", "Export", id="dashboard.export"),
         Binding("escape", "clear_search", "Clear search", id="dashboard.clear", show=False),
     ]
 

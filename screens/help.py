@@ -59,10 +59,14 @@ class HelpScreen(Screen[None]):
         yield Header()
         with TabbedContent():
             with TabPane("Keys", id="help-keys"):
-                yield VerticalScroll(Static(key_lines(), id="keys"))
+                yield VerticalScroll(Static(key_lines(), id="keys"), id="keys-scroll")
             with TabPane("Policy", id="help-policy"):
-                yield VerticalScroll(Static(self._policy(), id="policy"))
+                yield VerticalScroll(Static(self._policy(), id="policy"), id="policy-scroll")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """The keys list has the cursor at once, so PageDown scrolls it without a Tab first."""
+        self.query_one("#keys-scroll", VerticalScroll).focus()
 
     def _policy(self) -> Text:
         text = Text()

@@ -222,3 +222,23 @@ async def test_columns_fit_the_width_and_the_line_below_tells_the_rest() -> None
             school = next(s.name for s in book.playbook.schools if s.key == first.school)
             assert first.id in line and school in line
             assert f"Next: {first.next_step}" in line or not first.next_step
+
+
+async def test_help_scrolls_with_page_down_at_once_and_footers_offer_the_working_keys() -> None:
+    book = memory_casebook(3)
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        shown = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"o", "c", "a", "e"} <= shown, "the dashboard's footer lists its filters and export"
+        await pilot.press("f1")
+        await pilot.pause()
+        scroll = app.screen.query_one("#keys-scroll")
+        assert scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y > 0
+        await pilot.press("escape", "enter")
+        await pilot.pause()
+        shown = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"v", "p", "a", "e", "escape"} <= shown, "the case's footer lists every action"
