@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, RadioSet, Select, Static, TextArea
 
 from dsl_tui.model import AnswerSpec, NewAccount, NewPerson, NoteKind, PersonRole, Risk, Step
 from dsl_tui.screens.safety import SafeInput, SafeTextArea
@@ -92,6 +92,15 @@ class Dialog(ModalScreen[T | None], Generic[T]):
     def refuse(self, message: str) -> None:
         """Show why the dialog cannot save yet."""
         self.query_one("#error", Static).update(f"\u26a0 {message}")
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(RadioSet.Changed)
+    def _changed(self) -> None:
+        """A refusal describes what was there at Ctrl+S: any change takes it away (Ctrl+S
+        checks again), so no message goes stale next to text that fixed it."""
+        self.query_one("#error", Static).update("")
 
     def action_cancel(self) -> None:
         """Close without a result."""

@@ -175,6 +175,11 @@ class CreateVaultScreen(Screen[None]):
         self.query_one("#busy").display = False
         self.query_one("#name", Input).focus()
 
+    @on(Input.Changed)
+    def _stale(self) -> None:
+        """A refusal describes the form as it was at Ctrl+S: any change takes it away."""
+        self.query_one("#message", Static).update("")
+
     @on(Input.Changed, "#passphrase")
     def _quality(self, event: Input.Changed) -> None:
         """Say at once whether the passphrase would be accepted, and why not."""

@@ -375,3 +375,22 @@ async def test_number_keys_switch_tabs_and_the_detail_pane_shows_the_whole_recor
         await pilot.press("1")
         await pilot.pause()
         assert tabs.active == "tab-summary"
+
+
+async def test_a_refusal_goes_away_once_the_text_changes() -> None:
+    book, _ = one_case()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("u")  # an open case: nothing (Reopen is for closed cases)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CaseScreen))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = app.screen.query_one("#error", Static)
+        assert str(error.render()).startswith("\u26a0")
+        await type_text(pilot, "Spoke with the pupil's form tutor.")
+        await pilot.pause()
+        assert str(error.render()) == "", "no stale message beside text that fixed it"

@@ -53,6 +53,7 @@ async def test_first_run_creates_the_vault_after_refusing_weak_and_mismatched(
         app.screen.query_one("#passphrase", Input).clear()
         await type_text(pilot, PASSPHRASE)
         assert "acceptable" in str(app.screen.query_one("#quality", Static).render())
+        assert message(app) == "", "the refusal went with the text it was about"
         await pilot.press("tab")
         await type_text(pilot, PASSPHRASE + "x")
         await pilot.press("enter")
