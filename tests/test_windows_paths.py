@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
 from dsl_tui import session
 from dsl_tui.errors import StorageError, WrongPassphrase
-from dsl_tui.export import package
+from dsl_tui.export import keys, package
 from dsl_tui.vault import atomic
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,3 +78,21 @@ def test_failed_unlocks_are_counted_while_an_antivirus_holds_the_state_file(
     with pytest.raises(WrongPassphrase):
         session.unlock(path, "not the passphrase at all")
     assert len(calls) == 3 and session.failed_attempts(path) == 1
+
+
+def test_the_key_file_is_bytes_even_where_text_mode_writes_crlf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fdopen = os.fdopen
+
+    def windows_fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]:
+        if "b" not in mode:
+            kwargs["newline"] = "\r\n"  # what a text-mode file does on Windows
+        return real_fdopen(fd, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", windows_fdopen)
+    out = tmp_path / "manager.key"
+    public = keys.keygen(out)
+    raw = out.read_bytes()
+    assert b"\r" not in raw and raw.endswith(b"\n") and raw.count(b"\n") == 3
+    assert str(keys.load_identities(out)[0].to_public()) == public
