@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -96,3 +98,32 @@ def test_the_key_file_is_bytes_even_where_text_mode_writes_crlf(
     raw = out.read_bytes()
     assert b"\r" not in raw and raw.endswith(b"\n") and raw.count(b"\n") == 3
     assert str(keys.load_identities(out)[0].to_public()) == public
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``dsl-tui ARGS`` as Windows runs it with output redirected to a file: cp1252."""
+    env = {
+        **os.environ,
+        "PYTHONIOENCODING": "cp1252",
+        "DSL_TUI_VAULT": str(tmp_path / "vault.dsl"),
+        "DSL_TUI_STATE": str(tmp_path / "state"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dsl_tui", *args, "--passphrase-stdin"],
+        input=f"{PASSPHRASE}\n".encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+
+def test_redirected_output_on_windows_writes_a_name_cp1252_lacks(tmp_path: Path) -> None:
+    made = _cli(tmp_path, "init", "--user", NAME)
+    assert made.returncode == 0, made.stderr
+    listed = _cli(tmp_path, "users", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert b"UnicodeEncodeError" not in listed.stderr + made.stderr
+    # Written as UTF-8, so the name survives rather than turning into "?" or "\u0141".
+    assert NAME in listed.stdout.decode("utf-8")
+    assert NAME in made.stderr.decode("utf-8")
