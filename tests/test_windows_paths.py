@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pytest
 
-from dsl_tui import session
+from dsl_tui import hardening, session
 from dsl_tui.errors import StorageError, WrongPassphrase
 from dsl_tui.export import keys, package
 from dsl_tui.vault import atomic
@@ -127,3 +127,40 @@ def test_redirected_output_on_windows_writes_a_name_cp1252_lacks(tmp_path: Path)
     # Written as UTF-8, so the name survives rather than turning into "?" or "\u0141".
     assert NAME in listed.stdout.decode("utf-8")
     assert NAME in made.stderr.decode("utf-8")
+
+
+def _simulate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "resource", None)  # "import resource" fails, as on Windows
+    monkeypatch.setattr(hardening.sys, "platform", "win32")
+    monkeypatch.setattr(hardening, "_told", [])
+
+
+def test_hardening_on_windows_says_once_what_it_could_not_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _simulate_windows(monkeypatch)
+    assert hardening.harden() == []
+    first = capsys.readouterr().err
+    assert first.count("\n") == 1 and "crash dumps" in first and "LocalDumps" in first
+    assert hardening.harden() == []
+    assert capsys.readouterr().err == ""  # once per process
+
+
+def test_hardening_without_prctl_on_linux_says_the_process_stays_dumpable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(hardening.sys, "platform", "linux")
+    monkeypatch.setattr(hardening, "_no_core_files", lambda: True)
+    monkeypatch.setattr(hardening, "_libc", lambda: None)  # a libc without prctl
+    monkeypatch.setattr(hardening, "_told", [])
+    assert hardening.harden() == [hardening.CORE_FILES_OFF]
+    assert "not dumpable failed" in capsys.readouterr().err
+
+
+def test_hardening_is_quiet_where_everything_took_effect(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert hardening.not_done(["core files off"], "darwin") == []
+    assert hardening.not_done(["core files off", "not dumpable"], "linux") == []
+    assert hardening.not_done([], "win32") == ["core files off"]
+    assert capsys.readouterr().err == ""
