@@ -4,4 +4,5 @@ This package is the domain and the command line. It never imports Textual, excep
 ``dsl_tui.cli`` launches the app from ``screens``.
 """
 
+#: The one version number: pyproject.toml reads it from here (setuptools dynamic version).
 __version__ = "0.1.0"

@@ -20,7 +20,7 @@ from pathlib import Path
 from dsl_tui import __version__
 from dsl_tui.errors import DslError, UsageError
 from dsl_tui.hardening import harden
-from dsl_tui.terminal import safe_text
+from dsl_tui.terminal import never_fail_to_print, safe_text
 
 #: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -137,6 +137,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 def entry() -> int:
     """Entry point of the ``dsl-tui`` program (console script and ``python -m dsl_tui``)."""
+    never_fail_to_print()  # Windows writes redirected output as cp1252 unless told otherwise
     harden()  # before any passphrase is read or vault opened: no core file may hold them
     return main()
 

@@ -9,15 +9,21 @@ and decrypted cases. So the first thing ``dsl-tui`` does, before any passphrase 
   (``systemd-coredump``, ``apport``) and stops other processes of the same user from attaching a
   debugger or reading ``/proc/<pid>/mem``. (A root user can still read memory: out of scope.)
 
-Windows writes crash dumps only where Windows Error Reporting's ``LocalDumps`` is configured
-(off by default); SECURITY.md says so. Nothing here can fail the app: each step is best effort
-and :func:`harden` says which took effect.
+Windows has neither: it writes crash dumps only where Windows Error Reporting's ``LocalDumps`` is
+configured (off by default), which a program without admin rights cannot switch off for itself;
+SECURITY.md says so. Nothing here can fail the app: each step is best effort, :func:`harden`
+returns which took effect and says once, on stderr, what it could not do (so a DSL or IT reading
+the console learns that crash dumps are the machine's to keep off).
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
+
+#: What :func:`harden` reports as done.
+CORE_FILES_OFF = "core files off"
+NOT_DUMPABLE = "not dumpable"
 
 #: ``prctl`` option numbers from <linux/prctl.h>.
 PR_GET_DUMPABLE = 3
@@ -63,11 +69,43 @@ def is_dumpable() -> bool | None:
     return bool(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
 
 
+def not_done(done: list[str], platform: str = sys.platform) -> list[str]:
+    """What :func:`harden` could not do that this platform should: core files anywhere, and
+    "not dumpable" on Linux (other systems have no such switch)."""
+    wanted = [CORE_FILES_OFF] + ([NOT_DUMPABLE] if platform.startswith("linux") else [])
+    return [step for step in wanted if step not in done]
+
+
+_told: list[str] = []
+
+
+def _tell_once(missing: list[str]) -> None:
+    """One sentence on stderr naming what could not be done (once per process)."""
+    if not missing or _told:
+        return
+    _told.extend(missing)
+    if CORE_FILES_OFF in missing and sys.platform == "win32":
+        why = (
+            "Windows gives dsl-tui no way to stop crash dumps of its memory; "
+            "keep Windows Error Reporting's LocalDumps off on this PC (SECURITY.md)"
+        )
+    else:
+        why = (
+            f"could not make crash files safe here ({', '.join(missing)} failed); "
+            "a crash could write the open vault's memory to disk (SECURITY.md)"
+        )
+    print(f"dsl-tui: note: {why}.", file=sys.stderr)
+
+
 def harden() -> list[str]:
-    """Turn core dumps off for this process; returns what took effect (for tests and --version)."""
+    """Turn core dumps off for this process; returns what took effect (for tests and --version).
+
+    What could not be done (everything, on Windows) is said once on stderr, never silently.
+    """
     done = []
     if _no_core_files():
-        done.append("core files off")
+        done.append(CORE_FILES_OFF)
     if _not_dumpable():
-        done.append("not dumpable")
+        done.append(NOT_DUMPABLE)
+    _tell_once(not_done(done))
     return done

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from dsl_tui import paths
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import UsageError, WrongPassphrase
+from dsl_tui.vault.atomic import replace
 
 #: Most attempt times kept in the state file (the count goes on beyond it).
 _MAX_TIMES = 100
@@ -57,7 +58,7 @@ def _write_attempts(path: Path | str, count: int, times: list[datetime]) -> None
         temp = target.with_suffix(f".{os.getpid()}.tmp")
         data = {"count": count, "times": [t.isoformat() for t in times[-_MAX_TIMES:]]}
         temp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temp, target)
+        replace(temp, target)  # retries while Windows' antivirus holds the file
     except OSError:
         pass  # counting attempts must never stop the DSL from working
 

@@ -9,6 +9,9 @@ script, right-to-left text and emoji pass through unchanged.
 
 from __future__ import annotations
 
+import io
+import sys
+
 #: C0 controls map to the Unicode "control pictures" block (U+2400..U+241F); DEL to U+2421.
 _PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _PICTURES[0x7F] = "\u2421"
@@ -27,3 +30,23 @@ def safe_line(text: object) -> str:
 def safe_text(text: object) -> str:
     """``text`` with control characters shown visibly, keeping newlines and tabs."""
     return str(text).translate(_MULTI_LINE)
+
+
+def never_fail_to_print() -> None:
+    """Make printing a name or a control picture never raise ``UnicodeEncodeError``.
+
+    Output redirected to a file or a pipe is written as UTF-8 (on Windows Python would otherwise
+    use the ANSI code page, cp1252, which has no ``Ł``, no ``陳`` and no ``␛``); a console keeps
+    its own encoding, with anything it cannot show replaced by ``?``. Called once, as the program
+    starts, before anything is printed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue  # no console at all, or a test's capture: nothing to change
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            pass  # a closed or odd stream: printing will say so itself

@@ -15,6 +15,8 @@ from dsl_tui.errors import StorageError, UsageError
 
 #: Largest identity file read (a few keys and comments; anything bigger is not an identity file).
 MAX_IDENTITY_BYTES = 64 * 1024
+#: Windows' O_BINARY (no newline translation on the descriptor); 0 elsewhere.
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def keygen(out: Path) -> str:
@@ -22,16 +24,17 @@ def keygen(out: Path) -> str:
     identity = pyrage.x25519.Identity.generate()
     public = str(identity.to_public())
     created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    text = f"# created: {created}\n# public key: {public}\n{identity}\n"
+    # Bytes, written as bytes: a text-mode file on Windows would turn every \n into \r\n.
+    data = f"# created: {created}\n# public key: {public}\n{identity}\n".encode("ascii")
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
     except FileExistsError:
         raise UsageError("A file already exists there; choose another name for the key.") from None
     except OSError as err:
         raise StorageError(f"The key file could not be written ({err.strerror}).") from None
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as err:

@@ -2,7 +2,8 @@
 
 Plain case data never touches the disk: the zip is built in a ``BytesIO``, encrypted with pyrage
 in memory, and only the ciphertext is written - to a temporary name in the destination folder,
-then ``os.replace``d onto the real name, so a power cut leaves either no file or a whole one.
+then replaced onto the real name (``vault.atomic.replace``: ``os.replace`` with the retry Windows
+needs while an antivirus holds the file), so a power cut leaves either no file or a whole one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import pyrage
 
 from dsl_tui.errors import ExportError, StorageError, UsageError, VaultTampered, WrongPassphrase
+from dsl_tui.vault.atomic import replace
 
 MANIFEST = "MANIFEST.sha256"
 AGE_MAGIC = b"age-encryption.org/v1\n"
@@ -136,7 +138,7 @@ def normalise_code(code: str) -> str:
 
 
 def write_atomic(out: Path, data: bytes) -> None:
-    """Write ciphertext to ``out``: temp file in the same folder, fsync, then ``os.replace``."""
+    """Write ciphertext to ``out``: temp file in the same folder, fsync, then an atomic replace."""
     folder = out.parent if str(out.parent) else Path(".")
     try:
         if not folder.is_dir():
@@ -159,7 +161,7 @@ def write_atomic(out: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, out)
+        replace(Path(tmp), out)
     except OSError as err:
         try:
             os.unlink(tmp)
