@@ -278,3 +278,59 @@ def test_replace_retries_briefly_when_windows_holds_the_file(
         atomic.write_atomic(target, [b"newer"])
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+
+
+def test_junk_named_like_backups_is_never_counted_nor_deleted(vault_path: Path) -> None:
+    """Issue #13 finding 5: five junk files named like newer backups pushed out every real one."""
+    with make_vault(vault_path) as vault:
+        vault.db.insert({"i": 0})
+        real = vault.backup()
+        folder = backups.backups_dir(vault_path)
+        junk = [
+            folder / f"{vault_path.name}.99991231T00000{i}000000Z.g999.abcdef12.bak"
+            for i in range(5)
+        ]
+        for path in junk:
+            path.write_bytes(b"not a vault at all")
+        vault.db.insert({"i": 1})
+        newest = vault.backup()
+    kept = backups.list_backups(vault_path)
+    assert real in kept and newest in kept
+    assert kept[0] == newest
+    assert all(path.exists() for path in junk)
+    assert not set(junk) & set(kept)
+
+
+def test_pruning_keeps_the_newest_generations_and_spares_other_vaults(
+    vault_path: Path, tmp_path: Path
+) -> None:
+    other_path = tmp_path / "other" / vault_path.name
+    with make_vault(other_path) as other:
+        other_copy = other.backup()
+    folder = backups.backups_dir(vault_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Another vault's backup, named to sort first: it is not this vault's, so never pruned.
+    stranger = folder / f"{vault_path.name}.99991231T000000000000Z.g999.00000000.bak"
+    stranger.write_bytes(other_copy.read_bytes())
+    with make_vault(vault_path) as vault:
+        made = []
+        for i in range(8):
+            vault.db.insert({"i": i})
+            made.append(vault.backup())
+        vault_id = vault.vault_id
+    kept = backups.list_backups(vault_path, vault_id)
+    assert kept == list(reversed(made[-5:]))
+    assert stranger.exists()
+
+
+def test_pre_restore_copies_are_pruned_to_two_and_junk_is_left(vault_path: Path) -> None:
+    with make_vault(vault_path, docs=2) as vault:
+        saved = vault.backup()
+    folder = backups.backups_dir(vault_path)
+    junk = folder / f"{vault_path.name}.00000000T000000000000Z{backups.PRE_RESTORE}"
+    junk.write_bytes(b"junk")
+    for _ in range(4):
+        Vault.restore(vault_path, saved, PASSPHRASE)
+    kept = [p for p in folder.iterdir() if p.name.endswith(backups.PRE_RESTORE) and p != junk]
+    assert len(kept) == 2
+    assert junk.exists()

@@ -299,6 +299,33 @@ def encode_snapshot(header: Header, data_key: bytes, plaintext: bytes) -> bytes:
     return aad + nonce + ciphertext
 
 
+#: Enough leading bytes of a vault file to hold its whole clear header and the body length.
+HEADER_PREFIX_MAX = _PREFIX + MAX_HEADER_BYTES + _DIGEST + 8
+
+
+def parse_header_prefix(head: bytes, file_size: int) -> tuple[Header, int]:
+    """The header of a vault file from its first bytes, and where its journal starts.
+
+    ``head`` is the file's start (up to :data:`HEADER_PREFIX_MAX` bytes), ``file_size`` its whole
+    size. Checks the magic, the header checksum and the header itself (VaultTampered if any
+    fails); needs no key and does not read the body.
+    """
+    if len(head) < _PREFIX or head[: len(MAGIC)] != MAGIC:
+        raise VaultTampered("This file is not a dsl-tui vault, or its start is damaged.")
+    header_len = int.from_bytes(head[len(MAGIC) : _PREFIX], "big")
+    end = _PREFIX + header_len
+    if header_len > MAX_HEADER_BYTES or len(head) < end + _DIGEST + 8:
+        raise _tampered()
+    if hashlib.sha256(head[:end]).digest() != head[end : end + _DIGEST]:
+        raise _tampered("The vault header")
+    header = Header.from_bytes(head[_PREFIX:end])
+    body_at = end + _DIGEST + 8
+    body_len = int.from_bytes(head[end + _DIGEST : body_at], "big")
+    if body_len < NONCE_BYTES + TAG_BYTES or body_at + body_len > file_size:
+        raise _tampered()
+    return header, body_at + body_len
+
+
 def parse_snapshot(raw: bytes) -> SnapshotFile:
     """Split a vault file into its parts, checking the header checksum (no key needed)."""
     if len(raw) < _PREFIX or raw[: len(MAGIC)] != MAGIC:

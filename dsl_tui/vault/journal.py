@@ -136,6 +136,38 @@ def read_records(
         scan.good_end, scan.last_hash = pos, prev
 
 
+def read_at(fd: int, offset: int, size: int) -> bytes:
+    """Up to ``size`` bytes of open file ``fd`` from ``offset`` (fewer only at the end)."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    parts: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts)
+
+
+def count_records(fd: int, start: int, size: int) -> int:
+    """How many complete, well-framed records follow ``start`` in open file ``fd``.
+
+    Walks the framing only (seek, read 8 bytes, skip): no key, no decryption, so the count says
+    how new a backup is, not that its records authenticate. Stops at the first torn or bad frame.
+    """
+    count, pos = 0, start
+    while pos + FRAME_BYTES <= size:
+        frame = read_at(fd, pos, FRAME_BYTES)
+        length = int.from_bytes(frame[:4], "big")
+        if len(frame) < FRAME_BYTES or frame != _frame(length):
+            break
+        if length < NONCE_BYTES + TAG_BYTES or pos + FRAME_BYTES + length > size:
+            break
+        pos += FRAME_BYTES + length
+        count += 1
+    return count
+
+
 @dataclass(frozen=True)
 class CompactionPolicy:
     """When the journal is folded into a new snapshot.
