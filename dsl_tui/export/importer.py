@@ -3,8 +3,11 @@
 Checks, in order: the age file's size; decryption (wrong key -> exit 3, damage -> exit 5); the zip
 itself (entry count, names that escape or are absolute, symlinks, duplicates, encrypted entries,
 sizes and compression ratio, counted while inflating rather than trusted from headers); the
-manifest (every file listed once, every hash right, nothing extra); the JSON schema; and the
-evidence files against the SHA-256 each evidence record carries.
+manifest (every file listed once, every hash right, nothing extra); the JSON schema; the
+evidence files against the SHA-256 each evidence record carries; and the printable page, which
+must be exactly the page this dsl-tui renders from the verified JSON. The shipped HTML is never
+shown or kept: ``CaseFile.html`` is the fresh render, ``CaseFile.page_matches`` says whether the
+shipped page was the same (a page with a script, or that tells another story, is not).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from dsl_tui.errors import ExportError, VaultTampered
 from dsl_tui.export import casefile_json, keys, package
+from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.package import MANIFEST
 from dsl_tui.model import Case, ChronologyEntry
 
@@ -56,14 +60,24 @@ class HostileFile(ExportError):
     exit_code = 5
 
 
+#: What is said when the shipped page is not the page the case data makes.
+PAGE_MISMATCH = (
+    "The printable page does not match the case data (it may hide or add content, or carry a "
+    "script): do not open or print case-file.html; the case data itself checked out."
+)
+
+
 @dataclass(frozen=True)
 class CaseFile:
     """A decrypted, fully checked case file, held in memory only."""
 
     document: dict[str, Any]
     cases: tuple[tuple[Case, tuple[ChronologyEntry, ...]], ...]
+    #: The printable page rendered afresh from the verified JSON (never the shipped one).
     html: str
     evidence: dict[str, bytes] = field(default_factory=dict)  # zip path -> bytes
+    #: Whether the shipped ``case-file.html`` is exactly the page rendered from the JSON.
+    page_matches: bool = True
     receipt_code: str = ""
     sha256: str = ""
     encrypted_with: str = ""  # "passphrase" or "age key"
@@ -235,11 +249,14 @@ def check_payload(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> CaseFile:
         digest = hashlib.sha256(evidence[path]).hexdigest()
         if item is None or digest != entry["sha256"] or (item.sha256 and item.sha256 != digest):
             raise VaultTampered("An evidence file does not match its recorded SHA-256.")
-    try:
-        html = files[HTML_NAME].decode("utf-8")
-    except UnicodeDecodeError:
-        raise HostileFile("The case file's HTML is not valid UTF-8.") from None
-    return CaseFile(document=document, cases=tuple(cases), html=html, evidence=evidence)
+    html = render_html(document)
+    return CaseFile(
+        document=document,
+        cases=tuple(cases),
+        html=html,
+        evidence=evidence,
+        page_matches=files[HTML_NAME] == html.encode("utf-8"),
+    )
 
 
 def open_case_file(
