@@ -3,8 +3,10 @@
 A case file received from another school is hostile input: a name such as ``"\\x1b]0;pwned\\x07"``
 or ``"\\x1b[2J"`` printed raw would retitle, clear or reprogram the DSL's terminal. Every control
 character (C0, DEL and C1) is shown as a visible picture instead (``"\\x1b"`` becomes ``"␛"``), so
-the reader sees that something odd was there without the terminal acting on it. Letters of every
-script, right-to-left text and emoji pass through unchanged.
+the reader sees that something odd was there without the terminal acting on it. The bidi
+embedding, override and isolate characters (U+202A..U+202E, U+2066..U+2069) are shown the same
+way: invisible, they can make "gpj.exe" read as "exe.jpg" or reverse a date or a name on screen.
+Letters of every script, right-to-left text and emoji pass through unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ _PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _PICTURES[0x7F] = "\u2421"
 #: C1 controls (U+0080..U+009F) have no pictures: shown as the replacement character.
 _PICTURES.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+#: Bidi embeddings, overrides and isolates: shown as the replacement character too.
+BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_PICTURES.update({code: "\ufffd" for code in BIDI_CONTROLS})
 
 _ONE_LINE = str.maketrans(_PICTURES)
 _MULTI_LINE = str.maketrans({k: v for k, v in _PICTURES.items() if k not in (0x0A, 0x09)})

@@ -83,8 +83,9 @@ def guarded(method: F) -> F:
     return run  # type: ignore[return-value]
 
 
-#: A control character a terminal could act on (C0, DEL, C1).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: A control character a terminal could act on (C0, DEL, C1), or a bidi embedding, override or
+#: isolate (U+202A..U+202E, U+2066..U+2069) that would reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class ControlPictures(LineFilter):

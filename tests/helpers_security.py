@@ -54,8 +54,16 @@ HUGE_TEXT = "A" * (1 << 20)
 
 
 def raw_terminal_controls(text: str) -> list[str]:
-    """Control characters a terminal would act on (ESC, BEL, BS, CSI...); not newline/tab."""
-    return [ch for ch in text if (ord(ch) < 0x20 and ch not in "\n\t\r") or 0x7F <= ord(ch) <= 0x9F]
+    """Control characters a terminal would act on (ESC, BEL, BS, CSI...), and bidi embeddings,
+    overrides and isolates that would reorder what is shown; not newline/tab."""
+    return [
+        ch
+        for ch in text
+        if (ord(ch) < 0x20 and ch not in "\n\t\r")
+        or 0x7F <= ord(ch) <= 0x9F
+        or 0x202A <= ord(ch) <= 0x202E
+        or 0x2066 <= ord(ch) <= 0x2069
+    ]
 
 
 def run_cli(

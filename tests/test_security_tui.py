@@ -86,3 +86,27 @@ async def test_the_case_file_viewer_shows_hostile_text_harmlessly() -> None:
         assert not raw_terminal_controls(shown), repr(shown[:400])
         assert "\u241b]0;pwned\u2407" in shown  # visible pictures of ESC and BEL
         assert "[bold]x[/]" in shown
+
+
+BIDI = "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def test_bidi_overrides_are_shown_as_marks_by_safe_line_and_safe_text() -> None:
+    """Issue #13 finding 7: "\u202egpj.exe" must not read as "exe.jpg"."""
+    from dsl_tui.terminal import safe_line, safe_text
+
+    for shown in (safe_line(f"Wren{BIDI}Ashdown"), safe_text(f"Wren{BIDI}\nAshdown")):
+        assert not raw_terminal_controls(shown)
+        assert shown.count("\ufffd") == len(BIDI)
+    assert safe_text("\u05e0\u05d5\u05e2\u05d4 \U0001f469") == "\u05e0\u05d5\u05e2\u05d4 \U0001f469"
+
+
+def test_the_app_line_filter_shows_bidi_overrides_as_marks() -> None:
+    from rich.segment import Segment
+    from textual.color import Color
+
+    from dsl_tui.screens.safety import CONTROL_PICTURES
+
+    out = CONTROL_PICTURES.apply([Segment(f"Wren \u202egpj.exe{BIDI}")], Color(0, 0, 0))
+    text = "".join(segment.text for segment in out)
+    assert not raw_terminal_controls(text) and "\ufffdgpj.exe" in text
