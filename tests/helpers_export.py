@@ -227,6 +227,9 @@ class FakeCasebook:
         self.blobs[blob_id] = data
         return blob_id, hashlib.sha256(data).hexdigest()
 
+    def discard_blob(self, blob_id: str) -> None:
+        self.blobs.pop(blob_id, None)
+
     def receive_case(self, case: Case, *, from_school: str, received_at: datetime) -> Case:
         self.received.append((case, from_school, received_at))
         self.audits.append(("import", case.id, "received"))

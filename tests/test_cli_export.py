@@ -92,8 +92,8 @@ def test_export_open_check_and_the_error_codes(
         stdin=PASS,
     )
     assert code == 0, err
-    code, out, _ = run("open", str(out_file), "--identity", str(identity), "--check")
-    assert code == 0 and all(case_id in out for case_id in ids)
+    code, out, err = run("open", str(out_file), "--identity", str(identity), "--check")
+    assert code == 0 and all(case_id in out for case_id in ids), err
 
     other = tmp_path / "other.key"
     run("keygen", "--out", str(other))

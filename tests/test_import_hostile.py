@@ -290,3 +290,95 @@ def test_an_untouched_page_matches(tmp_path: Path, identity: Path) -> None:
 
     path = seal(tmp_path, identity, make_zip(with_manifest(good_files())))
     assert open_case_file(path, identity=identity).page_matches
+
+
+def _edited(tmp_path: Path, identity: Path, edit: Any) -> Path:
+    """A sealed transfer pack whose JSON (and matching page) ``edit`` changed in place."""
+    book = fake_casebook()
+    document, evidence = build_document(
+        book, [sample_case()], now=NOW, transfer_to="Northfield Academy"
+    )
+    edit(document)
+    files = {
+        "case-file.html": render_html(document).encode(),
+        "case-file.json": casefile_json.dumps(document),
+        **evidence,
+    }
+    return seal(tmp_path, identity, make_zip(with_manifest(files)))
+
+
+def test_parts_sharing_an_id_are_refused(tmp_path: Path, identity: Path) -> None:
+    """Issue #13 finding 7: ten steps all called s1 made a case that could never be closed."""
+
+    def same_ids(document: dict[str, Any]) -> None:
+        steps = document["cases"][0]["steps"]
+        assert len(steps) >= 2
+        for step in steps:
+            step["id"] = "s1"
+
+    refuse(fake_casebook(), _edited(tmp_path, identity, same_ids), identity, "share an id")
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "words"),
+    [
+        ("date_of_birth", "9999-12-31", "date of birth in the future"),
+        ("date_of_birth", "1850-01-01", "date of birth before 1900"),
+        ("occurred_at", "9999-12-31T00:00:00+00:00", "far in the future"),
+        ("reported_at", "0001-01-01T00:00:00+00:00", "before 1900"),
+        ("due_at", "9999-12-31T00:00:00+00:00", "far in the future"),
+    ],
+)
+def test_imported_dates_obey_the_rules_of_typed_ones(
+    tmp_path: Path, identity: Path, where: str, value: str, words: str
+) -> None:
+    def bad_date(document: dict[str, Any]) -> None:
+        case = document["cases"][0]
+        if where == "date_of_birth":
+            case["people"][0][where] = value
+        elif where == "due_at":
+            case["steps"][0][where] = value
+        else:
+            case[where] = value
+
+    refuse(fake_casebook(), _edited(tmp_path, identity, bad_date), identity, words)
+
+
+def test_a_failure_on_case_two_leaves_no_case_one_and_the_vault_unchanged(
+    tmp_path: Path, identity: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A multi-case import is all or nothing, in the real casebook over the real storage code."""
+    from helpers_casebook import fake_casebook as real_casebook
+
+    from dsl_tui.casebook import receive
+    from dsl_tui.errors import StorageError
+
+    sender = fake_casebook(sample_case("SRA-2026-0001"), sample_case("SRA-2026-0002"))
+    path = tmp_path / "two.age"
+    export_cases(
+        sender,
+        ["SRA-2026-0001", "SRA-2026-0002"],
+        path,
+        recipients=[str(_public(identity))],
+        transfer_to="Northfield Academy",
+        now=NOW,
+    )
+    receiver = real_casebook()
+    before_tables = json.dumps(receiver.db.storage.read(), sort_keys=True, default=str)
+    before_blobs = dict(receiver._blobs._blobs)  # type: ignore[union-attr]
+    real_receive = receive.receive_case
+    calls: list[str] = []
+
+    def fail_on_second(casebook: Any, case: Any, **kwargs: Any) -> Any:
+        calls.append(case.id)
+        if len(calls) == 2:
+            raise StorageError("Could not save because the disk is full.")
+        return real_receive(casebook, case, **kwargs)
+
+    monkeypatch.setattr(receive, "receive_case", fail_on_second)
+    with pytest.raises(StorageError):
+        import_case_file(receiver, path, identity=identity, now=NOW)
+    assert calls == ["SRA-2026-0001", "SRA-2026-0002"]
+    assert receiver.case_ids() == []
+    assert json.dumps(receiver.db.storage.read(), sort_keys=True, default=str) == before_tables
+    assert dict(receiver._blobs._blobs) == before_blobs  # type: ignore[union-attr]

@@ -80,6 +80,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run_cli("keygen", "--out", str(root / "manager.key"), env=env)
     assert done.returncode == 0, done.stderr
     document = without_evidence(hostile_document())
+    seal_to_key(case_zip(document), root / "manager.key", root / "hostile-import.age")
     document["cases"][0]["occurred_at"] = "2099-01-01T00:00:00+00:00"  # a date in the future
     seal_to_key(case_zip(document), root / "manager.key", root / "hostile.age")
     return root
@@ -255,14 +256,20 @@ def test_open_check_shows_hostile_text_harmlessly(desk: Path) -> None:
 def test_import_of_a_hostile_file_never_prints_raw_escapes_then_or_later(
     desk: Path, tmp_path: Path
 ) -> None:
-    done = cli(desk, "import", "hostile.age", "--identity", "manager.key", "--passphrase-stdin")
+    future = cli(desk, "import", "hostile.age", "--identity", "manager.key", "--passphrase-stdin")
+    assert_clean_failure(future, (5,))  # a date in 2099 obeys the rules of typed dates: refused
+    done = cli(
+        desk, "import", "hostile-import.age", "--identity", "manager.key", "--passphrase-stdin"
+    )
     assert done.returncode == 0, done.stderr
     assert not raw_terminal_controls(done.stdout + done.stderr), repr(done.stdout)
     listed = cli(desk, "export", "--list", "--passphrase-stdin")
     assert listed.returncode == 0, listed.stderr
     assert not raw_terminal_controls(listed.stdout + listed.stderr), repr(listed.stdout)
     assert len(listed.stdout.splitlines()) == 3  # one line per case, even with odd text
-    again = cli(desk, "import", "hostile.age", "--identity", "manager.key", "--passphrase-stdin")
+    again = cli(
+        desk, "import", "hostile-import.age", "--identity", "manager.key", "--passphrase-stdin"
+    )
     assert_clean_failure(again, (2,))  # already imported: nothing added twice
     report = cli(desk, "report", "--passphrase-stdin")
     assert report.returncode == 0 and not raw_terminal_controls(report.stdout), report.stderr

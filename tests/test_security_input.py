@@ -106,3 +106,12 @@ def test_a_date_of_birth_in_the_future_is_refused_when_adding_a_person(casebook:
     with pytest.raises(UsageError, match="date of birth is in the future"):
         casebook.add_person(case.id, unborn)
     assert len(casebook.case(case.id).people) == len(case.people)
+
+
+def test_a_date_of_birth_before_1900_is_refused_as_on_import(casebook: Casebook) -> None:
+    """Typed dates follow the same rule as imported ones (dsl_tui/dates.py)."""
+    case = casebook.log_concern(_report(), answers_for(casebook))
+    old = NewPerson(PersonRole.PUPIL, "Ottilie Marchbank", "7", date_of_birth=date(1850, 1, 1))
+    with pytest.raises(UsageError, match="date of birth is before 1900"):
+        casebook.add_person(case.id, old)
+    assert len(casebook.case(case.id).people) == len(case.people)

@@ -463,6 +463,10 @@ class Casebook(CaseWork, CaseViews):
             raise NotFound("This casebook keeps no evidence files.")
         return self._blobs.put_blob(data)
 
+    def discard_blob(self, blob_id: str) -> None:
+        """Remove an evidence file no case refers to (an import that failed after storing it)."""
+        self._delete_blob(blob_id)
+
     # ----------------------------------------------------------------- drafts
     def save_draft(self, key: str, data: dict[str, Any]) -> None:
         """Keep unsaved form text (encrypted in the vault) under ``key``."""

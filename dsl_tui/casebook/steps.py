@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dsl_tui.casebook.records import Doc, iso, needs_from
+from dsl_tui.dates import birth_date_problem
 from dsl_tui.errors import CaseRuleError, UsageError
 from dsl_tui.model import StepState
 
@@ -37,6 +38,8 @@ def born_before(births: list[date | None], occurred: datetime | None, now: datet
             continue
         if born > now.date():
             raise UsageError(f"Person {number}'s date of birth is in the future; check the year.")
+        if birth_date_problem(born, now.date()):
+            raise UsageError(f"Person {number}'s date of birth is before 1900; check the year.")
         if occurred is not None and occurred.date() < born:
             raise UsageError(
                 f"The date it happened is before person {number}'s date of birth; check the dates."

@@ -19,10 +19,13 @@ import re
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from dsl_tui import dates
 from dsl_tui.errors import ExportError, VaultTampered
 from dsl_tui.export import casefile_json, keys, package
 from dsl_tui.export.casefile_html import render_html
@@ -218,7 +221,9 @@ def check_manifest(files: dict[str, bytes]) -> None:
 
 
 def _check_ids(cases: list[tuple[Case, tuple[ChronologyEntry, ...]]]) -> None:
-    """Every case id and part id is a plain id (no control characters, spaces or paths)."""
+    """Every case id and part id is a plain id (no control characters, spaces or paths), and no
+    two parts of one kind in a case share an id (ten steps all called ``s1`` made a case that
+    could never be closed)."""
     for case, _ in cases:
         ids = [case.id] + [part.id for name in _PARTS for part in getattr(case, name, ())]
         if not all(_ID.match(i) for i in ids):
@@ -226,6 +231,57 @@ def _check_ids(cases: list[tuple[Case, tuple[ChronologyEntry, ...]]]) -> None:
                 "The case file does not match the case-file schema (an id holds characters "
                 "dsl-tui never uses)."
             )
+        for name in _PARTS:
+            part_ids = [part.id for part in getattr(case, name, ())]
+            if len(set(part_ids)) != len(part_ids):
+                raise casefile_json.SchemaError(
+                    f"The case file does not match the case-file schema (two {name} of one "
+                    "case share an id)."
+                )
+
+
+#: Times that plan something (may lie ahead, within dates.PLANNED_HORIZON).
+_PLANNED = {"due_at", "review_on"}
+
+
+def _times(value: Any, where: str) -> Iterator[tuple[str, datetime | date]]:
+    """Every date and time inside a decoded case part, with the field name holding it."""
+    if isinstance(value, datetime | date):
+        yield where, value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _times(item, where)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            yield from _times(getattr(value, f.name), f.name)
+
+
+def check_dates(cases: Sequence[tuple[Case, tuple[ChronologyEntry, ...]]], now: datetime) -> None:
+    """Dates to be imported obey the rules of typed ones (dsl_tui/dates.py): no date of birth in
+    the future or before 1900, no event far in the future, no plan beyond the horizon, nothing
+    before 1900. (The viewer shows such a date as it is; only what enters a vault is held to it.)
+    """
+
+    def bad(what: str) -> casefile_json.SchemaError:
+        return casefile_json.SchemaError(
+            f"The case file does not match the case-file schema ({what}); nothing was read."
+        )
+
+    for case, chronology in cases:
+        for person in case.people:
+            if person.date_of_birth is not None:
+                problem = dates.birth_date_problem(person.date_of_birth, now.date())
+                if problem:
+                    raise bad(problem)
+        for name, when in _times((case, chronology), "case"):
+            if name == "date_of_birth":
+                continue
+            moment = when if isinstance(when, datetime) else datetime(
+                when.year, when.month, when.day, tzinfo=UTC
+            )  # fmt: skip
+            problem = dates.time_problem(moment, now, planned=name in _PLANNED)
+            if problem:
+                raise bad(problem)
 
 
 def check_payload(payload: bytes, limits: Limits = DEFAULT_LIMITS) -> CaseFile:

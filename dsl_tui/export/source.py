@@ -63,6 +63,10 @@ class CaseSink(Protocol):
         """Keep an evidence file encrypted: (blob id, SHA-256 of the plaintext)."""
         ...
 
+    def discard_blob(self, blob_id: str) -> None:
+        """Remove an evidence file no case refers to (an import that failed after storing it)."""
+        ...
+
     def has_received_file(self, sha256: str) -> bool:
         """True when this case file was imported already."""
         ...

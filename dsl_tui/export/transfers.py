@@ -17,7 +17,13 @@ from pathlib import Path
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import UsageError
 from dsl_tui.export import package
-from dsl_tui.export.importer import DEFAULT_LIMITS, CaseFile, Limits, open_case_file
+from dsl_tui.export.importer import (
+    DEFAULT_LIMITS,
+    CaseFile,
+    Limits,
+    check_dates,
+    open_case_file,
+)
 from dsl_tui.export.source import CaseSink
 from dsl_tui.model import Case, Transfer
 
@@ -70,23 +76,32 @@ def import_case_file(
     if casebook.has_received_file(case_file.sha256):
         raise UsageError("This case file has already been imported into this vault.")
     moment = now or datetime.now(timezone.utc)
+    check_dates(case_file.cases, moment)
     from_school = str(case_file.document.get("from_school") or "") or "another school"
-    cases = [
-        (_with_evidence(casebook, case_file, case), chronology)
-        for case, chronology in case_file.cases
-    ]
-    added = casebook.receive_file(
-        cases,
-        from_school=from_school,
-        received_at=moment,
-        sha256=case_file.sha256,
-        code=case_file.receipt_code,
-    )
+    stored: list[str] = []
+    try:
+        cases = [
+            (_with_evidence(casebook, case_file, case, stored), chronology)
+            for case, chronology in case_file.cases
+        ]
+        added = casebook.receive_file(
+            cases,
+            from_school=from_school,
+            received_at=moment,
+            sha256=case_file.sha256,
+            code=case_file.receipt_code,
+        )
+    except BaseException:
+        # All or nothing: no case was saved, so no evidence file stays behind either.
+        for blob_id in stored:
+            casebook.discard_blob(blob_id)
+        raise
     return ImportResult(tuple(c.id for c in added), from_school, case_file.receipt_code, moment)
 
 
-def _with_evidence(casebook: CaseSink, case_file: CaseFile, case: Case) -> Case:
-    """The case with each evidence file stored as a blob in this vault (new blob ids)."""
+def _with_evidence(casebook: CaseSink, case_file: CaseFile, case: Case, stored: list[str]) -> Case:
+    """The case with each evidence file stored as a blob in this vault (new blob ids, each also
+    added to ``stored``)."""
     by_item = {
         (e["case_id"], e["evidence_id"]): case_file.evidence[e["path"]]
         for e in case_file.document.get("evidence_files", [])
@@ -98,6 +113,7 @@ def _with_evidence(casebook: CaseSink, case_file: CaseFile, case: Case) -> Case:
             items.append(replace(item, blob_id=None) if item.blob_id else item)
             continue
         blob_id, digest = casebook.put_blob(data)
+        stored.append(blob_id)
         items.append(
             replace(item, blob_id=blob_id, sha256=digest or hashlib.sha256(data).hexdigest())
         )
