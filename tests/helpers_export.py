@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from dsl_tui.errors import NotFound
 from dsl_tui.model import (
     Account,
     AuditEntry,
@@ -217,6 +218,8 @@ class FakeCasebook:
 
     def evidence_data(self, case_id: str, evidence_id: str) -> bytes:
         item = next(e for e in self.cases[case_id].evidence if e.id == evidence_id)
+        if (item.blob_id or "") not in self.blobs:
+            raise NotFound("No evidence file with that id.")
         return self.blobs[item.blob_id or ""]
 
     def audit_event(self, action: str, case_id: str = "", detail: str = "") -> None:

@@ -189,3 +189,21 @@ def test_global_options_before_the_command(made: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Morgan Testwood\tDSL")
+
+
+def test_verify_names_missing_and_orphaned_evidence_files_by_id(made: Path) -> None:
+    """Issue #13 finding 8: a case's evidence file gone, and a file no case refers to."""
+    from dsl_tui.vault import Vault
+
+    with Vault.open(made, PASSPHRASE) as vault:
+        referred, _ = vault.put_blob(b"a description of a screenshot of Wren Ashdown")
+        orphan, _ = vault.put_blob(b"a description no case keeps")
+        vault.db.table("evidence").insert(
+            {"case_id": "SRA-2026-0001", "id": "e1", "blob_id": referred, "filename": "x.png"}
+        )
+    (made.parent / "blobs" / f"{referred}.blob").unlink()
+    proc = _cli(made, "verify")
+    assert proc.returncode == 1, proc.stderr
+    assert f"Evidence file {referred} is missing" in proc.stderr
+    assert f"Evidence file {orphan} is orphaned" in proc.stderr
+    assert "Wren" not in proc.stderr + proc.stdout and "Traceback" not in proc.stderr

@@ -330,3 +330,20 @@ def test_redacting_pupils_hides_a_reporter_who_is_a_pupil_or_family(
 
 def _name(reporter: str) -> str:
     return reporter.split("(")[0].split(",")[0].strip()
+
+
+def test_export_names_every_missing_evidence_file_in_one_message(tmp_path: Path) -> None:
+    """Issue #13 finding 8: not just the first missing file."""
+    from helpers_export import fake_casebook, sample_case
+
+    from dsl_tui.errors import ExportError
+    from dsl_tui.export import export_cases
+
+    book = fake_casebook(sample_case("SRA-2026-0001"), sample_case("SRA-2026-0002"))
+    book.blobs.clear()
+    out = tmp_path / "out.age"
+    with pytest.raises(ExportError) as caught:
+        export_cases(book, ["SRA-2026-0001", "SRA-2026-0002"], out, passphrase="x" * 20)
+    message = str(caught.value)
+    assert "SRA-2026-0001 " in message and "SRA-2026-0002 " in message
+    assert "2 evidence file(s)" in message and not out.exists()

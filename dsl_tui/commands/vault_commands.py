@@ -52,6 +52,19 @@ def _audit_problems(vault: Vault) -> list[str]:
     return list(verify_chain(vault.db))
 
 
+def _evidence_problems(vault: Vault) -> list[str]:
+    """Evidence files a case refers to that are not there, and files no case refers to (by id:
+    an id names no one)."""
+    referenced = {
+        str(doc["blob_id"]) for doc in vault.db.table("evidence").all() if doc.get("blob_id")
+    }
+    present = vault.blob_ids()
+    return [
+        *(f"Evidence file {b} is missing: a case refers to it." for b in sorted(referenced - present)),
+        *(f"Evidence file {b} is orphaned: no case refers to it." for b in sorted(present - referenced)),
+    ]  # fmt: skip
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Decrypt and authenticate everything, then check the audit chain if there is one."""
     with _open(args) as vault:
@@ -59,6 +72,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"dsl-tui: warning: {vault.rollback_warning}", file=sys.stderr)
         problems = vault.verify()
         problems.extend(_audit_problems(vault))
+        problems.extend(_evidence_problems(vault))
         generation = vault.generation
     for problem in problems:
         print(f"dsl-tui: {problem}", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dsl_tui import __version__
-from dsl_tui.errors import UsageError, VaultTampered
+from dsl_tui.errors import ExportError, NotFound, UsageError, VaultTampered
 from dsl_tui.export import casefile_json, package
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.importer import HTML_NAME, JSON_NAME
@@ -71,6 +71,7 @@ def build_document(
     clauses: dict[str, str] = {}
     evidence: dict[str, bytes] = {}
     listed = []
+    missing: list[str] = []
     for case in cases:
         records.append(casefile_json.case_record(case, casebook.chronology(case.id)))
         for clause in {case.clause, *(s.clause for s in case.steps)}:
@@ -82,7 +83,11 @@ def build_document(
         for item in case.evidence:
             if not item.blob_id:
                 continue
-            data = casebook.evidence_data(case.id, item.id)
+            try:
+                data = casebook.evidence_data(case.id, item.id)
+            except NotFound:
+                missing.append(f"{case.id} {item.id}")
+                continue
             digest = hashlib.sha256(data).hexdigest()
             if item.sha256 and digest != item.sha256:
                 raise VaultTampered(
@@ -93,6 +98,11 @@ def build_document(
             listed.append(
                 {"case_id": case.id, "evidence_id": item.id, "path": path, "sha256": digest}
             )
+    if missing:
+        raise ExportError(
+            f"Nothing was exported because {len(missing)} evidence file(s) are missing from the "
+            f"vault folder ({', '.join(missing)}): restore them from a copy, or run dsl-tui verify."
+        )
     schools = {c.school for c in cases}
     document: dict[str, Any] = {
         "format": casefile_json.FORMAT_NAME,

@@ -373,6 +373,11 @@ class Vault:
             self.path, self.vault_id, blob_id, keyring(self._meta, self._header, self._data_key)
         )
 
+    def blob_ids(self) -> set[str]:
+        """Ids of this vault's evidence files in its folder (another vault's are left out)."""
+        self._check_open()
+        return {b for b in blobs.blob_ids(self.path) if self._blob_is_ours(b)}
+
     def delete_blob(self, blob_id: str) -> None:
         """Delete an evidence file (e.g. of a deleted case); a missing one is not an error."""
         self._check_open()
