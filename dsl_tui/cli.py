@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dsl_tui import __version__
 from dsl_tui.errors import DslError, UsageError
-from dsl_tui.hardening import harden
+from dsl_tui.hardening import harden, private_umask
 from dsl_tui.terminal import never_fail_to_print, safe_text
 
 #: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
@@ -139,6 +139,7 @@ def entry() -> int:
     """Entry point of the ``dsl-tui`` program (console script and ``python -m dsl_tui``)."""
     never_fail_to_print()  # Windows writes redirected output as cp1252 unless told otherwise
     harden()  # before any passphrase is read or vault opened: no core file may hold them
+    private_umask()  # every file and folder created from here on is the DSL's alone
     return main()
 
 

@@ -14,11 +14,17 @@ configured (off by default), which a program without admin rights cannot switch 
 SECURITY.md says so. Nothing here can fail the app: each step is best effort, :func:`harden`
 returns which took effect and says once, on stderr, what it could not do (so a DSL or IT reading
 the console learns that crash dumps are the machine's to keep off).
+
+:func:`private_umask` (called beside it at start) sets the file creation mask to 077, so any
+file the process (or a library it uses) creates is private to the DSL from the first byte: 0600
+files, 0700 folders. dsl-tui's own writes pass those modes explicitly as well (``os.open`` with
+the mode), so they hold without it.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 #: What :func:`harden` reports as done.
@@ -109,3 +115,16 @@ def harden() -> list[str]:
         done.append(NOT_DUMPABLE)
     _tell_once(not_done(done))
     return done
+
+
+#: Creation mask: nobody but the DSL may read or write what the process creates.
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> bool:
+    """Make every file and folder the process creates private (POSIX; Windows has no umask, and
+    a new file there inherits the folder's permissions: the per-user data folder)."""
+    if sys.platform == "win32":
+        return False
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+    return True

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dsl_tui.errors import UsageError
 from dsl_tui.model import Case, PersonRole, StepState
+from dsl_tui.vault.atomic import write_atomic
 
 if TYPE_CHECKING:
     from dsl_tui.casebook import Casebook
@@ -269,4 +270,5 @@ def write_csv(report: Report, path: Path) -> None:
                 raise UsageError(
                     "A file that is not a report CSV is already there; choose another."
                 )
-    target.write_text(csv_text(report), encoding="utf-8", newline="")
+    # 0600 from the first byte: the figures are anonymised, but a report is still the DSL's.
+    write_atomic(target, [csv_text(report).encode("utf-8")], doing="write the report")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -20,8 +19,8 @@ if TYPE_CHECKING:
 
 from dsl_tui import paths
 from dsl_tui.casebook import Casebook
-from dsl_tui.errors import UsageError, WrongPassphrase
-from dsl_tui.vault.atomic import replace
+from dsl_tui.errors import StorageError, UsageError, WrongPassphrase
+from dsl_tui.vault.atomic import make_private_dir, write_atomic
 
 #: Most attempt times kept in the state file (the count goes on beyond it).
 _MAX_TIMES = 100
@@ -53,13 +52,12 @@ def _read_attempts(path: Path | str) -> tuple[int, list[datetime]]:
 
 def _write_attempts(path: Path | str, count: int, times: list[datetime]) -> None:
     target = _state_file(path)
+    data = {"count": count, "times": [t.isoformat() for t in times[-_MAX_TIMES:]]}
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_suffix(f".{os.getpid()}.tmp")
-        data = {"count": count, "times": [t.isoformat() for t in times[-_MAX_TIMES:]]}
-        temp.write_text(json.dumps(data), encoding="utf-8")
-        replace(temp, target)  # retries while Windows' antivirus holds the file
-    except OSError:
+        # Private from the first byte (0700 folder, 0600 file), never chmod-ed afterwards.
+        make_private_dir(target.parent)
+        write_atomic(target, [json.dumps(data).encode("utf-8")], doing="count the attempt")
+    except (OSError, StorageError):
         pass  # counting attempts must never stop the DSL from working
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import sys
 import time
@@ -54,11 +55,57 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
 
 
 def make_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) with mode 0700 if missing."""
+    """Create ``path`` and any missing parents, each with mode 0700 from the start.
+
+    (``Path.mkdir(parents=True)`` would give the parents the default mode.)
+    """
     try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        for folder in reversed(missing):
+            try:
+                folder.mkdir(mode=DIR_MODE)
+            except FileExistsError:
+                pass
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
     except OSError as err:
         raise storage_error(err, "create the vault folder") from None
+
+
+#: What a temporary file of :func:`write_atomic` is called: ``.<name>.<12 hex>.tmp``.
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
+
+
+def sweep_temp_files(folder: Path, owner: str | None, min_age: float = 0.0) -> list[Path]:
+    """Delete temporary files left in ``folder`` by a write that was killed; returns them.
+
+    Only files named as :func:`write_atomic` names them are touched: of the file ``owner`` (its
+    name or, for a folder of copies, the start of their names), or of any file if ``owner`` is
+    None and they are older than ``min_age`` seconds (another vault in the same folder may be
+    writing one now). Failures are ignored: a temp file holds only ciphertext or hints.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None:
+            continue
+        name = match.group("name")
+        ours = owner is not None and (name == owner or name.startswith(owner + "."))
+        try:
+            if not ours and (owner is not None or now - entry.lstat().st_mtime < min_age):
+                continue
+            if entry.is_symlink() or not entry.is_file():
+                continue
+            entry.unlink()
+            removed.append(entry)
+        except OSError:
+            pass
+    return removed
 
 
 def fsync_dir(path: Path) -> None:

@@ -28,7 +28,13 @@ from dsl_tui.errors import (
     WeakPassphrase,
 )
 from dsl_tui.vault import backups, blobs, recovery, state
-from dsl_tui.vault.atomic import append_at, make_private_dir, storage_error, write_atomic
+from dsl_tui.vault.atomic import (
+    append_at,
+    make_private_dir,
+    storage_error,
+    sweep_temp_files,
+    write_atomic,
+)
 from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, parse_snapshot
 from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
@@ -41,6 +47,22 @@ from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_o
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+#: Evidence folders may be shared by two vaults: their temp files are swept only when this old.
+_STALE_SECONDS = 3600.0
+
+
+def _sweep_killed_writes(path: Path) -> None:
+    """Delete temp files a killed write left beside the vault (called holding its lock).
+
+    The vault's own and its backups' are swept whatever their age (no write of this vault can be
+    in flight without the lock); evidence temp files only once stale. They hold ciphertext only,
+    but a folder should not fill with them.
+    """
+    sweep_temp_files(path.parent, path.name)
+    sweep_temp_files(backups.backups_dir(path), path.name)
+    sweep_temp_files(blobs.blobs_dir(path), None, min_age=_STALE_SECONDS)
 
 
 class Vault:
@@ -155,6 +177,7 @@ class Vault:
         lock = VaultLock(path)
         lock.acquire()
         try:
+            _sweep_killed_writes(path)
             raw = recovery.read_vault(path)
             kek_cache: KekCache = {}
             try:
