@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events, on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
 from textual.screen import Screen
@@ -24,7 +24,12 @@ from textual.worker import WorkerFailed
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
 from dsl_tui.screens.messages import Unlocked
-from dsl_tui.screens.safety import CONTROL_PICTURES, UNEXPECTED, show_error
+from dsl_tui.screens.safety import (
+    CONTROL_PICTURES,
+    UNEXPECTED,
+    KeepsScreenInside,
+    show_error,
+)
 from dsl_tui.session import Session, VaultSession
 
 log = logging.getLogger("dsl_tui.screens")
@@ -40,7 +45,7 @@ class Locked(DslError):
     """An action needed the casebook while the vault was locked."""
 
 
-class DslApp(App[int]):
+class DslApp(KeepsScreenInside[int]):
     """The DSL's app: everything the screens do goes through ``self.casebook``."""
 
     CSS_PATH = "app.tcss"
@@ -186,6 +191,7 @@ class DslApp(App[int]):
             casebook = self._casebook
             self._keep_drafts(casebook)
             self._casebook = None
+            self.forget_clipboard()
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
             try:

@@ -16,15 +16,16 @@ import functools
 import inspect
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from rich.segment import Segment
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.color import Color
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.filter import LineFilter
+from textual.screen import Screen
 from textual.widgets import Checkbox, Input, TextArea
 
 from dsl_tui.errors import DslError
@@ -129,3 +130,65 @@ class TickBox(Checkbox):
         mark = "[x]" if self.value else "[ ]"
         label = self.label.pad(1, 1).stylize_before(self.get_visual_style("toggle--label"))
         return Content.assemble(mark, label)
+
+
+#: Said when something would take the screen's contents outside the vault.
+NO_SCREENSHOTS = (
+    "Screenshots are turned off: they would put case details in a plain file outside the vault."
+)
+
+
+R = TypeVar("R")
+
+
+class KeepsScreenInside(App[R]):
+    """An App whose screen contents never leave the process (issue #13 finding 11).
+
+    Textual offers a "Screenshot" in the command palette and an ``action_screenshot`` that write
+    the screen (names, narrative) as an SVG to the Downloads folder, readable by anyone, with no
+    audit. Here the palette entry is dropped and every way in refuses with a notice. Copying
+    (Ctrl+C in a text field) stays inside the app: the text is kept for pasting into another
+    field, but never sent to the terminal's clipboard (OSC 52), where clipboard managers keep a
+    history on disk; the copy is forgotten on lock (:meth:`forget_clipboard`).
+    """
+
+    #: No mouse selection of the screen's text to copy out.
+    ALLOW_SELECT = False
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, without "Screenshot"."""
+        for command in super().get_system_commands(screen):
+            if command.title.casefold() != "screenshot":
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Refused: a screenshot would be plaintext case data outside the vault."""
+        self.notify(NO_SCREENSHOTS, title="Not done", severity="warning", markup=False)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Refused: nothing is written."""
+        self.action_screenshot()
+        return None
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Refused: nothing is written (returns an empty name)."""
+        self.action_screenshot()
+        return ""
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Keep ``text`` for pasting inside the app only; the terminal's clipboard is not used."""
+        self._clipboard = text
+
+    def forget_clipboard(self) -> None:
+        """Drop whatever was copied (on lock)."""
+        self._clipboard = ""

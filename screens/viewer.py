@@ -10,17 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
 from dsl_tui.export.importer import PAGE_MISMATCH
+from dsl_tui.screens.safety import KeepsScreenInside
 from dsl_tui.terminal import safe_text
 
 
-class CaseFileViewer(App[None]):
+class CaseFileViewer(KeepsScreenInside[None]):
     """A list of the file's cases on the left, the chosen case on the right."""
 
     TITLE = "dsl-tui case file (read-only)"
