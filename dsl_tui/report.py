@@ -2,9 +2,10 @@
 
 Nothing a DSL typed reaches the report. Every label comes from a closed vocabulary: the
 playbook's categories and schools, the model's risk and status words, route keys, month names,
-and a fixed list of platforms (anything else is "other"). Recurring accounts are shown as
-"<platform> account A/B/..." and recurring people by role and a letter, pupils by initials and
-year group, as the policy review needs to see that something recurs, not who it is.
+and a fixed list of platforms (anything else is "other"). Recurring accounts are shown by
+platform only ("an Instagram account: 2 cases"), recurring people by role, pupils with their year
+group ("a pupil in Y7: 3 cases"), never initials; a letter tells apart two that share a label. The
+policy review needs to see that something recurs, not who it is.
 """
 
 from __future__ import annotations
@@ -80,17 +81,28 @@ def _norm(text: str) -> str:
 
 
 def _year_label(group: str) -> str:
-    """ ", Y9" or ", R" from a typed year group; nothing else of the free text gets through (it
-    could hold a name or a terminal control code)."""
+    """ " in Y9" or " in R" from a typed year group; nothing else of the free text gets through
+    (it could hold a name or a terminal control code)."""
     text = group.strip().lower()
     if text == "r" or text.startswith("rec"):
-        return ", R"
+        return " in R"
     year = re.match(r"(?:y|year)?\s*(\d{1,2})\b", text)
-    return f", Y{int(year.group(1))}" if year else ""
+    return f" in Y{int(year.group(1))}" if year else ""
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _patterns(cases: list[Case]) -> list[tuple[str, int]]:
-    """Accounts and people that appear in more than one case, with safe labels."""
+    """Accounts and people that appear in more than one case, with labels that name no one.
+
+    A person is labelled by role and, for a pupil, year group only ("a pupil in Y7"): never
+    initials, which with a year group identify a child in a school. An account is labelled by its
+    platform only ("an Instagram account"). Where two recurring people or accounts would carry the
+    same label, a letter tells them apart ("a pupil in Y7 (B)"); the letter means nothing outside
+    this report.
+    """
     accounts: dict[tuple[str, str], set[str]] = {}
     people: dict[tuple[str, str], set[str]] = {}
     labels_for_people: dict[tuple[str, str], str] = {}
@@ -107,19 +119,24 @@ def _patterns(cases: list[Case]) -> list[tuple[str, int]]:
             key = (person.role.value, ident)
             people.setdefault(key, set()).add(case.id)
             if person.role is PersonRole.PUPIL:
-                labels_for_people[key] = f"pupil {person.initials}{_year_label(person.year_group)}"
+                labels_for_people[key] = f"a pupil{_year_label(person.year_group)}"
+    recurring: list[tuple[str, int]] = []
+    for (platform, _ident), ids in sorted(accounts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(ids) > 1:
+            recurring.append((f"{_article(platform)} {platform} account", len(ids)))
+    for key, ids in sorted(people.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(ids) > 1:
+            role = key[0]
+            recurring.append((labels_for_people.get(key) or f"{_article(role)} {role}", len(ids)))
+    same = Counter(label for label, _ in recurring)
+    seen: Counter[str] = Counter()
     found: list[tuple[str, int]] = []
-    per_platform: Counter[str] = Counter()
-    for (platform, _ident), ids in sorted(accounts.items(), key=lambda kv: -len(kv[1])):
-        if len(ids) > 1:
-            found.append((f"{platform} account {_letters(per_platform[platform])}", len(ids)))
-            per_platform[platform] += 1
-    per_role: Counter[str] = Counter()
-    for key, ids in sorted(people.items(), key=lambda kv: -len(kv[1])):
-        if len(ids) > 1:
-            label = labels_for_people.get(key) or f"{key[0]} {_letters(per_role[key[0]])}"
-            per_role[key[0]] += 1
-            found.append((label, len(ids)))
+    for label, count in recurring:
+        if same[label] > 1:
+            found.append((f"{label} ({_letters(seen[label])})", count))
+            seen[label] += 1
+        else:
+            found.append((label, count))
     return sorted(found, key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -70,8 +70,8 @@ def test_counts_medians_and_months() -> None:
     # 30 minutes in one case, 40 days and 30 minutes in the other
     assert report.median_hours_to_first_action == (0.5 + 40 * 24 + 0.5) / 2
     assert report.median_days_to_close == 10.0
-    assert ("Instagram account A", 2) in report.patterns
-    assert ("pupil Z.Q., Y9", 2) in report.patterns
+    assert ("an Instagram account", 2) in report.patterns
+    assert ("a pupil in Y9", 2) in report.patterns
 
 
 def test_keys_outside_the_playbook_are_counted_as_other() -> None:
@@ -127,7 +127,7 @@ def test_year_group_written_with_or_without_y_labels_the_same() -> None:
         )
         for c in cases
     ]
-    assert ("pupil Z.Q., Y9", 2) in build_report(relabelled, 2026).patterns
+    assert ("a pupil in Y9", 2) in build_report(relabelled, 2026).patterns
 
 
 def test_csv_never_overwrites_a_file_that_is_not_a_report(tmp_path: Path) -> None:
@@ -143,12 +143,12 @@ def test_csv_never_overwrites_a_file_that_is_not_a_report(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("typed", "label"),
     [
-        ("Year 9", "pupil Z.Q., Y9"),
-        ("y9 (Mrs Okonkwo's form)", "pupil Z.Q., Y9"),
-        ("Reception", "pupil Z.Q., R"),
-        ("9\x1b]0;pwned\x07\x1b[2J", "pupil Z.Q., Y9"),
-        ("\x1b]0;pwned\x07 9", "pupil Z.Q."),
-        ("Quartermaine's form", "pupil Z.Q."),
+        ("Year 9", "a pupil in Y9"),
+        ("y9 (Mrs Okonkwo's form)", "a pupil in Y9"),
+        ("Reception", "a pupil in R"),
+        ("9\x1b]0;pwned\x07\x1b[2J", "a pupil in Y9"),
+        ("\x1b]0;pwned\x07 9", "a pupil"),
+        ("Quartermaine's form", "a pupil"),
     ],
 )
 def test_only_the_year_number_of_a_typed_year_group_reaches_the_report(
@@ -166,3 +166,24 @@ def test_only_the_year_number_of_a_typed_year_group_reaches_the_report(
     assert (label, 2) in report.patterns
     shown = "\n".join(text_lines(report)) + csv_text(report)
     assert "Okonkwo" not in shown and "Quartermaine" not in shown and "\x1b" not in shown
+
+
+def test_recurring_people_are_counted_without_initials() -> None:
+    """Issue #13 finding 12: "pupil Z.Q., Y7" with a year group identifies a child in a school."""
+    cases = canary_cases()
+    report = build_report(cases, 2026)
+    shown = "\n".join(text_lines(report)) + csv_text(report)
+    initials = {p.initials for c in cases for p in c.people if p.initials}
+    assert initials and not any(i in shown for i in initials)
+    assert "a pupil in Y9: 2 cases" in shown or ("a pupil in Y9", 2) in report.patterns
+
+
+def test_two_recurring_pupils_of_one_year_group_are_told_apart_by_letter() -> None:
+    cases = canary_cases()
+    twin = [
+        replace(c, people=(*c.people, replace(c.people[0], id="p77", name="Odalys Wrenfield")))
+        for c in cases
+    ]
+    labels = [label for label, _ in build_report(twin, 2026).patterns]
+    pupils = sorted(label for label in labels if label.startswith("a pupil"))
+    assert len(pupils) == 2 and len(set(pupils)) == 2, pupils
