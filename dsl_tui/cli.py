@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="open the app on a throwaway vault of fictional cases"
     )
+    parser.add_argument(
+        "--idle-lock",
+        metavar="MINUTES",
+        help="lock the app after this many idle minutes, 1 to 30 (default 5, or DSL_TUI_IDLE_LOCK)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         # Every command module ships with the program: a missing one is a broken build and must

@@ -31,11 +31,13 @@ from dsl_tui.screens.safety import (
     show_error,
 )
 from dsl_tui.session import Session, VaultSession
+from dsl_tui.settings import IDLE_LOCK_DEFAULT
 
 log = logging.getLogger("dsl_tui.screens")
 
-#: Default idle time before the app locks itself (DESIGN: 5 minutes).
-DEFAULT_IDLE_LOCK_SECONDS = 300.0
+#: Default idle time before the app locks itself (DESIGN: 5 minutes; the DSL sets 1 to 30 with
+#: ``--idle-lock`` or ``DSL_TUI_IDLE_LOCK``: dsl_tui/settings.py).
+DEFAULT_IDLE_LOCK_SECONDS = 60.0 * IDLE_LOCK_DEFAULT
 
 #: Draft key of the concern wizard.
 CONCERN_DRAFT = "concern"

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from dsl_tui import cli, session
+from dsl_tui.settings import idle_lock_minutes
 
 #: How many fictional cases the demo vault holds.
 DEMO_CASES = 40
@@ -26,10 +27,11 @@ def _demo_passphrase() -> str:
 
 def launch(args: argparse.Namespace) -> int:
     """Run the app; returns the exit code."""
+    idle = 60.0 * idle_lock_minutes(getattr(args, "idle_lock", None))  # refused before any UI
     from dsl_tui.screens.app import DslApp
 
     if not getattr(args, "demo", False):
-        app = DslApp(vault_path=cli.vault_path(args))
+        app = DslApp(vault_path=cli.vault_path(args), idle_lock_seconds=idle)
         return app.run() or 0
     folder = Path(tempfile.mkdtemp(prefix="dsl-tui-demo-"))
     try:
@@ -43,7 +45,9 @@ def launch(args: argparse.Namespace) -> int:
         except BaseException:
             session.lock(casebook)
             raise
-        app = DslApp(vault_path=path, casebook=casebook, demo_passphrase=passphrase)
+        app = DslApp(
+            vault_path=path, casebook=casebook, demo_passphrase=passphrase, idle_lock_seconds=idle
+        )
         code = app.run() or 0
         if not app.is_locked:
             session.lock(app.casebook)
