@@ -59,10 +59,12 @@ def _evidence_problems(vault: Vault) -> list[str]:
         str(doc["blob_id"]) for doc in vault.db.table("evidence").all() if doc.get("blob_id")
     }
     present = vault.blob_ids()
+    missing = sorted(referenced - present)
+    orphaned = sorted(present - referenced)
     return [
-        *(f"Evidence file {b} is missing: a case refers to it." for b in sorted(referenced - present)),
-        *(f"Evidence file {b} is orphaned: no case refers to it." for b in sorted(present - referenced)),
-    ]  # fmt: skip
+        *(f"Evidence file {b} is missing: a case refers to it." for b in missing),
+        *(f"Evidence file {b} is orphaned: no case refers to it." for b in orphaned),
+    ]
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
