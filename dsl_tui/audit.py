@@ -17,15 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document
 
 from dsl_tui.errors import UsageError
+from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import AuditEntry
 
 #: The table the chain lives in.
@@ -60,7 +60,7 @@ ACTIONS = frozenset(
 _SAFE_DETAIL = re.compile(r"^[a-z0-9 _.:,=/-]{0,120}$")
 
 
-def entry_hash(fields: Mapping[str, Any], prev: str) -> str:
+def entry_hash(fields: DocView, prev: str) -> str:
     """The SHA-256 (hex) of an entry's canonical JSON chained to the previous hash."""
     body = {k: fields.get(k, "") for k in ("seq", "at", "who", "action", "case_id", "detail")}
     body["prev"] = prev
@@ -68,7 +68,7 @@ def entry_hash(fields: Mapping[str, Any], prev: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def entry_from(doc: Mapping[str, Any]) -> AuditEntry:
+def entry_from(doc: DocView) -> AuditEntry:
     """An AuditEntry from its stored document."""
     at = datetime.fromisoformat(doc["at"])
     return AuditEntry(
@@ -83,23 +83,23 @@ def entry_from(doc: Mapping[str, Any]) -> AuditEntry:
     )
 
 
-def _ordered_docs(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def _ordered_docs(raw: DocView) -> list[DocView]:
     """The stored audit documents in insertion (doc id) order."""
     return [raw[k] for k in sorted(raw, key=int)]
 
 
-def _raw_table(db: TinyDB, name: str = AUDIT_TABLE) -> Mapping[str, Any]:
+def _raw_table(db: TinyDB, name: str = AUDIT_TABLE) -> DocView:
     """The stored table, safe to iterate (the vault's tables change in place on a save)."""
     table_copy = getattr(db.storage, "table_copy", None)
     if callable(table_copy):
-        copied: Mapping[str, Any] = table_copy(name)
+        copied: DocView = table_copy(name)
         return copied
     data = db.storage.read() or {}
-    table: Mapping[str, Any] = data.get(name) or {}
+    table: DocView = data.get(name) or {}
     return table
 
 
-def _stored_head(db: TinyDB) -> Mapping[str, Any] | None:
+def _stored_head(db: TinyDB) -> DocView | None:
     """The stored chain head, or None when there is none."""
     table = _raw_table(db, HEAD_TABLE)
     return table[next(iter(table))] if table else None
@@ -154,9 +154,9 @@ class AuditLog:
         db: TinyDB,
         clock: Callable[[], datetime] | None = None,
         *,
-        insert: Callable[[dict[str, Any]], int] | None = None,
-        set_head: Callable[[dict[str, Any]], None] | None = None,
-        head: Mapping[str, Any] | None = None,
+        insert: Callable[[Doc], int] | None = None,
+        set_head: Callable[[Doc], None] | None = None,
+        head: DocView | None = None,
     ) -> None:
         """Read the chain head once: the stored ``head`` document when given (written in the
         same save as the last entry), else the last entry. ``insert`` and ``set_head`` let the
@@ -188,7 +188,7 @@ class AuditLog:
             raise UsageError("An audit detail may hold only fixed words and ids.")
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        doc: dict[str, Any] = {
+        doc: Doc = {
             "seq": self.seq + 1,
             "at": at.astimezone(UTC).isoformat(),
             "who": who,
@@ -210,7 +210,7 @@ class AuditLog:
         self.head = head
 
 
-def _upsert_head(db: TinyDB, head: dict[str, Any]) -> None:
+def _upsert_head(db: TinyDB, head: Doc) -> None:
     """Store the chain head as the single document of its table."""
     db.table(HEAD_TABLE).upsert(Document(head, doc_id=1))
 

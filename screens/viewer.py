@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
 from dsl_tui.export.importer import PAGE_MISMATCH
+from dsl_tui.jsontypes import Doc
 from dsl_tui.screens.safety import KeepsScreenInside
 from dsl_tui.terminal import safe_text
 
@@ -36,13 +37,13 @@ class CaseFileViewer(KeepsScreenInside[None]):
         Binding("tab", "focus_next", "Switch pane", show=False, id="switch"),
     ]
 
-    def __init__(self, document: dict[str, Any], warning: str | None = None) -> None:
+    def __init__(self, document: Doc, warning: str | None = None) -> None:
         super().__init__()
         #: The checked case-file document (already redacted if the sender chose to).
         self.document = document
         #: A sentence shown above everything (the shipped printable page did not match), or None.
         self.warning = warning
-        self._cases: list[dict[str, Any]] = list(document.get("cases", []))
+        self._cases: list[Doc] = list(document.get("cases", []))
 
     def compose(self) -> ComposeResult:
         """Header, file details, the case list and the case text."""

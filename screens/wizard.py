@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.casebook.records import iso, parse_dt
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, EmergencyCall, Question, TriageResult
 from dsl_tui.screens.format import due_after_text, risk_label, when
 from dsl_tui.screens.safety import guarded
@@ -58,7 +59,7 @@ class ConcernWizard(Screen[None]):
     #: The question being asked (None outside the question phase).
     question: reactive[Question | None] = reactive(None, bindings=True)
 
-    def __init__(self, draft: dict[str, Any] | None = None) -> None:
+    def __init__(self, draft: Doc | None = None) -> None:
         super().__init__()
         self.draft = draft or {}
         self.answers: dict[str, str] = dict(self.draft.get("answers", {}))
@@ -151,12 +152,12 @@ class ConcernWizard(Screen[None]):
             return self.phase == "result"
         return True
 
-    def _report_data(self) -> dict[str, Any]:
+    def _report_data(self) -> Doc:
         if self.is_mounted and self.query("#report"):
             return self.query_one(ReportForm).value()
         return dict(self.draft.get("report", {}))
 
-    def draft_state(self) -> tuple[str, dict[str, Any]]:
+    def draft_state(self) -> tuple[str, Doc]:
         """What to keep if the app locks now (the App saves it encrypted)."""
         calls = [{"route": c.route, "at": iso(c.at), "reference": c.reference} for c in self.calls]
         return DRAFT_KEY, {"phase": self.phase, "report": self._report_data(),

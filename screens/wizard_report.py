@@ -7,12 +7,12 @@ from one, so nothing typed is lost when the app locks.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, TextArea
 
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, NewAccount, NewPerson, PersonRole
 
 WHEN_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y")
@@ -82,7 +82,7 @@ class PersonRow(Horizontal):
 class ReportForm(VerticalScroll):
     """School, reporter, when, what happened, the child's own words, people, platform."""
 
-    def __init__(self, schools: list[tuple[str, str]], data: dict[str, Any] | None = None) -> None:
+    def __init__(self, schools: list[tuple[str, str]], data: Doc | None = None) -> None:
         super().__init__(id="report")
         self.schools = schools
         self.data = data or {}
@@ -129,7 +129,7 @@ class ReportForm(VerticalScroll):
         await self.mount(row, before=self.query_one("#where"))
         self.query_one(f"#person-{number}-name", Input).focus()
 
-    def value(self) -> dict[str, Any]:
+    def value(self) -> Doc:
         """Everything typed, as plain data (for a draft)."""
         school = self.query_one("#school", Select).value
         return {
@@ -144,7 +144,7 @@ class ReportForm(VerticalScroll):
         }
 
 
-def report_from(data: dict[str, Any]) -> ConcernReport | str:
+def report_from(data: Doc) -> ConcernReport | str:
     """The report, or the one reason it is not complete yet (for the DSL to fix)."""
     if not data.get("school"):
         return "Choose the school."

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dsl_tui.casebook import steps as step_rules
-from dsl_tui.casebook.records import Doc, needs_from
+from dsl_tui.casebook.records import needs_from
 from dsl_tui.errors import UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import EmergencyCall, StepState
 
 #: The trust's schools are in England: call times are typed and shown in London time.

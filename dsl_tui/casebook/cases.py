@@ -22,12 +22,13 @@ from dsl_tui.casebook.calls import call_text, complete_with_call
 from dsl_tui.casebook.chronology import chronology as build_chronology
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
-from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt, step_doc
+from dsl_tui.casebook.records import iso, iso_date, parse_dt, step_doc
 from dsl_tui.casebook.retention import review_date
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseViews
 from dsl_tui.casebook.work import CaseWork
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import (
     AuditEntry,
     Case,
@@ -108,7 +109,7 @@ class Casebook(CaseWork, CaseViews):
         )  # fmt: skip
         self._drafts = Drafts(self._store, snapshot["drafts"])
 
-    def _set_audit_head(self, head: dict[str, Any]) -> None:
+    def _set_audit_head(self, head: Doc) -> None:
         """Keep the audit chain's head in its one document (inside the same save)."""
         if self._head_doc is None:
             self._head_doc = self._store.insert("audit_head", head)
@@ -468,12 +469,12 @@ class Casebook(CaseWork, CaseViews):
         self._delete_blob(blob_id)
 
     # ----------------------------------------------------------------- drafts
-    def save_draft(self, key: str, data: dict[str, Any]) -> None:
+    def save_draft(self, key: str, data: Doc) -> None:
         """Keep unsaved form text (encrypted in the vault) under ``key``."""
         with self._saving():
             self._drafts.save(key, data, self.user, self._clock())
 
-    def load_draft(self, key: str) -> dict[str, Any] | None:
+    def load_draft(self, key: str) -> Doc | None:
         """The draft saved under ``key``, or None."""
         return self._drafts.load(key)
 

@@ -8,18 +8,19 @@ from typing import Any
 
 from dsl_tui.casebook.records import iso
 from dsl_tui.casebook.store import Store
+from dsl_tui.jsontypes import Doc, DocView
 
 
 class Drafts:
     """Drafts by key (one small document each), with their doc ids kept in memory."""
 
-    def __init__(self, store: Store, stored: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, store: Store, stored: Mapping[str, DocView]) -> None:
         self._store = store
-        self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._docs: dict[str, tuple[int, Doc]] = {}
         for doc_id, doc in stored.items():
             self._docs[doc["key"]] = (int(doc_id), dict(doc))
 
-    def save(self, key: str, data: Mapping[str, Any], by: str, at: Any) -> None:
+    def save(self, key: str, data: DocView, by: str, at: Any) -> None:
         """Keep ``data`` (JSON-like) under ``key``, replacing an earlier draft."""
         doc = {"key": key, "data": copy.deepcopy(dict(data)), "by": by, "at": iso(at)}
         if key in self._docs:
@@ -29,7 +30,7 @@ class Drafts:
             doc_id = self._store.insert("drafts", doc)
         self._docs[key] = (doc_id, doc)
 
-    def load(self, key: str) -> dict[str, Any] | None:
+    def load(self, key: str) -> Doc | None:
         """The draft saved under ``key``, or None."""
         found = self._docs.get(key)
         return copy.deepcopy(found[1]["data"]) if found else None

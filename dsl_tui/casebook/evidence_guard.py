@@ -11,11 +11,11 @@ of a poster). An image is known by its name and by its first bytes, so renaming 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from dsl_tui.errors import NEVER_STORE_IMAGES, EvidenceRefused, ImageNotConfirmed, UsageError
+from dsl_tui.jsontypes import DocView
 
 #: Largest evidence file read (a screenshot or a document, not a video archive).
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
@@ -69,8 +69,8 @@ def is_about_a_child(group: str, answers: Iterable[tuple[str, str]], roles: Iter
 
 
 def check_evidence_file(
-    core: Mapping[str, Any],
-    people: Iterable[Mapping[str, Any]],
+    core: DocView,
+    people: Iterable[DocView],
     group: str,
     data: bytes,
     filename: str,

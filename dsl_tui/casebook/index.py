@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from dsl_tui.casebook.linking import LinkKey, case_keys
-from dsl_tui.casebook.records import Doc, case_from, parse_dt, step_from
+from dsl_tui.casebook.records import case_from, parse_dt, step_from
+from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import Case, CaseSummary, PersonRole, Risk, Status, Step
 
 #: Tables holding a case's parts, in the order a record keeps them.
@@ -29,7 +29,7 @@ _CORE_TEXT = (
 )  # fmt: skip
 
 
-def _person_label(doc: Mapping[str, Any]) -> str:
+def _person_label(doc: DocView) -> str:
     """How the dashboard shows a person: initials, and year group for pupils."""
     parts = [p for p in str(doc.get("name", "")).replace("-", " ").split() if p[:1].isalpha()]
     initials = "".join(p[0].upper() + "." for p in parts) or "?"
@@ -41,7 +41,7 @@ def _person_label(doc: Mapping[str, Any]) -> str:
 
 
 #: How a case's searchable text is made from each kind of part (fast: one f-string each).
-_PART_TEXT: dict[str, Any] = {
+_PART_TEXT: Doc = {
     "people": lambda d: f"{d.get('name') or ''} {d.get('year_group') or ''} {d.get('notes') or ''}",
     "accounts": lambda d: (
         f"{d.get('platform') or ''} {d.get('handle') or ''} "
@@ -131,7 +131,7 @@ class CaseRecord:
                 return int(keys[i])
         raise KeyError(item_id)
 
-    def replace_part(self, table: str, item_id: str, fields: Mapping[str, Any]) -> Doc:
+    def replace_part(self, table: str, item_id: str, fields: DocView) -> Doc:
         """Swap a part for a changed copy (never change a document in place)."""
         docs = self.parts[table]
         for i, doc in enumerate(docs):
@@ -179,7 +179,7 @@ class CaseRecord:
         with _TEXT_LOCK:
             self._text = None
 
-    def add_text(self, table: str, doc: Mapping[str, Any]) -> None:
+    def add_text(self, table: str, doc: DocView) -> None:
         """Add one new or changed part's words to the search text."""
         with _TEXT_LOCK:
             if self._text is not None:
@@ -277,7 +277,7 @@ class CaseIndex:
         self._links_lock = threading.RLock()
 
     @classmethod
-    def build(cls, tables: Mapping[str, Mapping[str, Any]]) -> CaseIndex:
+    def build(cls, tables: Mapping[str, DocView]) -> CaseIndex:
         """An index of every case in a snapshot of the stored tables."""
         # Building makes many small objects that all live on; pausing the cyclic garbage
         # collector meanwhile saves it walking the whole decrypted vault again and again.
@@ -295,7 +295,7 @@ class CaseIndex:
         return index
 
     @classmethod
-    def _build(cls, tables: Mapping[str, Mapping[str, Any]]) -> CaseIndex:
+    def _build(cls, tables: Mapping[str, DocView]) -> CaseIndex:
         index = cls()
         records = index.records
         for doc_id, doc in tables.get("cases", {}).items():
@@ -340,7 +340,7 @@ class CaseIndex:
         """Cheaper refresh when only steps or the status changed."""
         record.refresh_row()
 
-    def add_text(self, record: CaseRecord, table: str, doc: Mapping[str, Any]) -> None:
+    def add_text(self, record: CaseRecord, table: str, doc: DocView) -> None:
         """Append one new part's words to a case's search text."""
         record.add_text(table, doc)
 

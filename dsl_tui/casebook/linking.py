@@ -7,8 +7,9 @@ typing (case, spaces, a leading "@", "+44" against "0", "https://www.") do not h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+
+from dsl_tui.jsontypes import DocView
 
 LinkKey = tuple[str, str]
 
@@ -51,7 +52,7 @@ def person_key(role: str, name: str) -> LinkKey | None:
     return (f"person:{role}", name_n)
 
 
-def account_keys(doc: Mapping[str, Any]) -> list[LinkKey]:
+def account_keys(doc: DocView) -> list[LinkKey]:
     """The link keys of one online account or address."""
     keys: list[LinkKey] = []
     handle = norm_handle(doc.get("handle", ""))
@@ -66,9 +67,7 @@ def account_keys(doc: Mapping[str, Any]) -> list[LinkKey]:
     return keys
 
 
-def case_keys(
-    people: Iterable[Mapping[str, Any]], accounts: Iterable[Mapping[str, Any]]
-) -> set[LinkKey]:
+def case_keys(people: Iterable[DocView], accounts: Iterable[DocView]) -> set[LinkKey]:
     """Every link key of a case's people and accounts."""
     keys: set[LinkKey] = set()
     for person in people:

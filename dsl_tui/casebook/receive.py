@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from dsl_tui.casebook.index import CaseRecord
-from dsl_tui.casebook.records import Doc, iso, iso_date, needs_doc
+from dsl_tui.casebook.records import iso, iso_date, needs_doc
 from dsl_tui.errors import NotFound, UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, ChronologyEntry, Transfer
 
 #: Chronology kinds the casebook derives from a case's parts; anything else was an event.

@@ -6,10 +6,9 @@ Documents carry the ``case_id`` they belong to and a per-case ``id`` (``s1``, ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 
+from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
     Account,
     AnswerSpec,
@@ -26,8 +25,6 @@ from dsl_tui.model import (
     StepPlan,
     StepState,
 )
-
-Doc = dict[str, Any]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -62,14 +59,14 @@ def needs_doc(needs: tuple[AnswerSpec, ...]) -> list[Doc]:
     return [{"key": n.key, "prompt": n.prompt, "choices": list(n.choices)} for n in needs]
 
 
-def needs_from(docs: list[Mapping[str, Any]] | None) -> tuple[AnswerSpec, ...]:
+def needs_from(docs: list[DocView] | None) -> tuple[AnswerSpec, ...]:
     """The required answers back as AnswerSpec."""
     return tuple(
         AnswerSpec(d["key"], d.get("prompt", ""), tuple(d.get("choices", ()))) for d in docs or ()
     )
 
 
-def person_from(doc: Mapping[str, Any]) -> Person:
+def person_from(doc: DocView) -> Person:
     """A Person from its document."""
     return Person(
         id=doc["id"],
@@ -82,7 +79,7 @@ def person_from(doc: Mapping[str, Any]) -> Person:
     )
 
 
-def account_from(doc: Mapping[str, Any]) -> Account:
+def account_from(doc: DocView) -> Account:
     """An online Account (platform, handle, address, phone) from its document."""
     return Account(
         id=doc["id"],
@@ -115,7 +112,7 @@ def step_doc(case_id: str, step_id: str, plan: StepPlan, due_at: datetime | None
     }
 
 
-def step_from(doc: Mapping[str, Any]) -> Step:
+def step_from(doc: DocView) -> Step:
     """A Step from its document."""
     return Step(
         id=doc["id"],
@@ -136,7 +133,7 @@ def step_from(doc: Mapping[str, Any]) -> Step:
     )
 
 
-def note_from(doc: Mapping[str, Any]) -> EvidenceNote:
+def note_from(doc: DocView) -> EvidenceNote:
     """An EvidenceNote from its document."""
     return EvidenceNote(
         id=doc["id"],
@@ -148,7 +145,7 @@ def note_from(doc: Mapping[str, Any]) -> EvidenceNote:
     )
 
 
-def evidence_from(doc: Mapping[str, Any]) -> EvidenceItem:
+def evidence_from(doc: DocView) -> EvidenceItem:
     """An EvidenceItem from its document."""
     return EvidenceItem(
         id=doc["id"],
@@ -163,7 +160,7 @@ def evidence_from(doc: Mapping[str, Any]) -> EvidenceItem:
     )
 
 
-def decision_from(doc: Mapping[str, Any]) -> Decision:
+def decision_from(doc: DocView) -> Decision:
     """A Decision from its document."""
     return Decision(
         id=doc["id"],
@@ -175,7 +172,7 @@ def decision_from(doc: Mapping[str, Any]) -> Decision:
 
 
 def case_from(
-    core: Mapping[str, Any],
+    core: DocView,
     people: list[Doc],
     accounts: list[Doc],
     steps: list[Doc],

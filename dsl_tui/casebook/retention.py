@@ -14,11 +14,11 @@ The playbook names the rule (``TriageResult.retention``) and gives its years
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from dsl_tui.casebook.records import parse_date
+from dsl_tui.jsontypes import DocView
 
 #: Years used when the playbook gives none for a rule.
 DEFAULT_YEARS = {"child": 25, "sexual": 75, "staff": 10, "closure": 6}
@@ -67,7 +67,7 @@ def review_date(
     key: str,
     years: int | None,
     reported: date,
-    people: Iterable[Mapping[str, Any]],
+    people: Iterable[DocView],
     *,
     starts: str = "",
     closed: date | None = None,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from dsl_tui.casebook.records import Doc, iso, needs_from
+from dsl_tui.casebook.records import iso, needs_from
 from dsl_tui.dates import birth_date_problem
 from dsl_tui.errors import CaseRuleError, UsageError
+from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import StepState
 
 
@@ -46,13 +46,13 @@ def born_before(births: list[date | None], occurred: datetime | None, now: datet
             )
 
 
-def _require_open(step: Mapping[str, Any]) -> None:
+def _require_open(step: DocView) -> None:
     if step.get("state") != StepState.OPEN.value:
         raise CaseRuleError(f"Step {step.get('id')} has already ended; add a note instead.")
 
 
 def completion_fields(
-    step: Mapping[str, Any],
+    step: DocView,
     outcome: str,
     answers: Mapping[str, str] | None,
     at: datetime,
@@ -90,7 +90,7 @@ def completion_fields(
     }
 
 
-def set_aside_fields(step: Mapping[str, Any], reason: str, at: datetime, by: str) -> Doc:
+def set_aside_fields(step: DocView, reason: str, at: datetime, by: str) -> Doc:
     """The fields that set an open step aside, which needs a reason."""
     _require_open(step)
     if not (reason or "").strip():

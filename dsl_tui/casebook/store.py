@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.storage import VaultDB
 
 #: Every table the casebook keeps (one small document per thing).
@@ -34,7 +35,6 @@ TABLES = (
 )
 
 #: One stored document: JSON values only.
-Doc = dict[str, Any]
 
 
 class DocumentStore(Protocol):
@@ -48,7 +48,7 @@ class DocumentStore(Protocol):
         """Some live tables by name ({} for a missing one); never change what comes back."""
         ...
 
-    def commit(self, ops: list[dict[str, Any]]) -> None:
+    def commit(self, ops: list[Doc]) -> None:
         """Make journal operations durable, then apply them to memory (nothing on failure)."""
         ...
 
@@ -107,10 +107,10 @@ class Store:
             for doc_id in doc_ids:
                 self._touched[(table, doc_id)] = None
 
-    def _gathered_ops(self) -> list[dict[str, Any]]:
+    def _gathered_ops(self) -> list[Doc]:
         """One journal operation per table: the final state of every document the batch touched
         (the vault copies a table per operation, so fewer operations make a cheaper save)."""
-        ops: dict[str, dict[str, Any]] = {}
+        ops: dict[str, Doc] = {}
         for (table, doc_id), doc in self._touched.items():
             op = ops.setdefault(table, {"op": "put", "t": table})
             if doc is None:

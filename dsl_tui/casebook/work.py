@@ -18,9 +18,10 @@ from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import BlobStore
 from dsl_tui.casebook.evidence_guard import check_evidence_file, read_evidence_file
 from dsl_tui.casebook.index import PART_TABLES, CaseIndex, CaseRecord
-from dsl_tui.casebook.records import Doc, iso, iso_date, parse_dt
+from dsl_tui.casebook.records import iso, iso_date, parse_dt
 from dsl_tui.casebook.store import Store
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, NewAccount, NewPerson, NoteKind, Risk, Status
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dsl_tui.errors import UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Question, Route, StepPlan, TriageResult
 from dsl_tui.playbook import Playbook, load_playbook
 
@@ -58,14 +59,14 @@ def _route(route: Route) -> dict[str, str]:
             "when": route.when, "clause": route.clause}  # fmt: skip
 
 
-def _step(step: StepPlan) -> dict[str, Any]:
+def _step(step: StepPlan) -> Doc:
     minutes = None if step.due_after is None else int(step.due_after.total_seconds() // 60)
     return {"key": step.key, "title": step.title, "deadline": step.deadline,
             "due_after_minutes": minutes, "actor": step.actor, "clause": step.clause,
             "route": step.route, "detail": step.detail}  # fmt: skip
 
 
-def _question(question: Question) -> dict[str, Any]:
+def _question(question: Question) -> Doc:
     choices = (
         [{"key": "yes", "label": "Yes"}, {"key": "no", "label": "No"}]
         if question.kind == "yes_no"
@@ -76,7 +77,7 @@ def _question(question: Question) -> dict[str, Any]:
             "choices": choices}  # fmt: skip
 
 
-def triage_document(playbook: Playbook, given: dict[str, str]) -> dict[str, Any]:
+def triage_document(playbook: Playbook, given: dict[str, str]) -> Doc:
     """The triage of ``given`` as plain data (what ``--json`` prints)."""
     used = playbook.relevant_answers(given)
     result = playbook.triage(used)

@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import triaged_under
 from dsl_tui.terminal import safe_text
 
@@ -58,7 +59,7 @@ def _first_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
-def _playbook_version(case: dict[str, Any]) -> str:
+def _playbook_version(case: Doc) -> str:
     """The playbook version the case was triaged under (older files have none)."""
     return _t(triaged_under(str(case.get("playbook_version") or "")))
 
@@ -90,7 +91,7 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) -> str:
+def _case_section(case: Doc, clauses: dict[str, str], first: bool) -> str:
     """The HTML for one case: summary, people, chronology, steps, evidence, notes, decisions."""
     parts: list[str] = []
     cls = ' class="first"' if first else ""
@@ -243,7 +244,7 @@ def _case_section(case: dict[str, Any], clauses: dict[str, str], first: bool) ->
     return "\n".join(parts)
 
 
-def render_html(document: dict[str, Any]) -> str:
+def render_html(document: Doc) -> str:
     """The whole printable page for a case-file document (already redacted if asked)."""
     cases = document.get("cases", [])
     clauses = document.get("clauses", {})

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from dsl_tui.errors import ExportError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, ChronologyEntry
 
 FORMAT_NAME = "dsl-tui case file"
@@ -76,9 +77,9 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def case_record(case: Case, chronology: typing.Sequence[ChronologyEntry] = ()) -> dict[str, Any]:
+def case_record(case: Case, chronology: typing.Sequence[ChronologyEntry] = ()) -> Doc:
     """One entry of the document's ``cases`` list: the case's fields plus its chronology."""
-    record: dict[str, Any] = to_jsonable(case)
+    record: Doc = to_jsonable(case)
     record["chronology"] = [to_jsonable(e) for e in chronology]
     return record
 
@@ -88,7 +89,7 @@ def case_record(case: Case, chronology: typing.Sequence[ChronologyEntry] = ()) -
 _RAW_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
 
 
-def dumps(document: dict[str, Any]) -> bytes:
+def dumps(document: Doc) -> bytes:
     """The document as UTF-8 JSON, indented so a person can read it (no raw control codes)."""
     text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
     return text.translate(_RAW_CONTROLS).encode("utf-8")
@@ -179,7 +180,7 @@ def decode_dataclass(cls: type, value: Any, where: str) -> Any:
     unknown = set(value) - set(fields)
     if unknown:
         raise _bad(where, "unknown field")
-    kwargs: dict[str, Any] = {}
+    kwargs: Doc = {}
     for name, field in fields.items():
         if name not in value:
             no_default = (
@@ -265,7 +266,7 @@ def validate(document: Any) -> list[tuple[Case, tuple[ChronologyEntry, ...]]]:
     return decoded
 
 
-def loads(data: bytes) -> dict[str, Any]:
+def loads(data: bytes) -> Doc:
     """Parse JSON bytes into a document (not yet validated). Raises SchemaError on bad JSON."""
     try:
         document = json.loads(data.decode("utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import triaged_under
 
 
@@ -26,7 +27,7 @@ def _v(value: Any) -> str:
     return "-" if value in (None, "") else str(value)
 
 
-def header_lines(document: dict[str, Any]) -> list[str]:
+def header_lines(document: Doc) -> list[str]:
     """The file's own details: when, by whom, why, and whether names are redacted."""
     red = document.get("redaction", {})
     hidden = [w for w in ("pupils", "staff") if red.get(w)]
@@ -42,7 +43,7 @@ def header_lines(document: dict[str, Any]) -> list[str]:
     return lines
 
 
-def case_lines(case: dict[str, Any], clauses: dict[str, str]) -> list[str]:
+def case_lines(case: Doc, clauses: dict[str, str]) -> list[str]:
     """Every section of one case, as the HTML has them, in plain text."""
     out = [
         f"CASE {_v(case.get('id'))}: {_v(case.get('category_title'))} "

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from dsl_tui import __version__
 from dsl_tui.errors import ExportError, NotFound, UsageError, VaultTampered
@@ -18,6 +17,7 @@ from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.importer import HTML_NAME, JSON_NAME
 from dsl_tui.export.redact import redact_document
 from dsl_tui.export.source import CaseSource
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case
 
 _PASSPHRASE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -65,7 +65,7 @@ def build_document(
     now: datetime,
     transfer_to: str = "",
     include_evidence: bool = True,
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+) -> tuple[Doc, dict[str, bytes]]:
     """The unredacted case-file document and its evidence files (zip path -> bytes)."""
     records = []
     clauses: dict[str, str] = {}
@@ -104,7 +104,7 @@ def build_document(
             f"vault folder ({', '.join(missing)}): restore them from a copy, or run dsl-tui verify."
         )
     schools = {c.school for c in cases}
-    document: dict[str, Any] = {
+    document: Doc = {
         "format": casefile_json.FORMAT_NAME,
         "schema_version": casefile_json.SCHEMA_VERSION,
         "app_version": __version__,

@@ -23,13 +23,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from dsl_tui import dates
 from dsl_tui.errors import ExportError, VaultTampered
 from dsl_tui.export import casefile_json, keys, package
 from dsl_tui.export.casefile_html import render_html
 from dsl_tui.export.package import MANIFEST
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, ChronologyEntry
 
 JSON_NAME = "case-file.json"
@@ -74,7 +74,7 @@ PAGE_MISMATCH = (
 class CaseFile:
     """A decrypted, fully checked case file, held in memory only."""
 
-    document: dict[str, Any]
+    document: Doc
     cases: tuple[tuple[Case, tuple[ChronologyEntry, ...]], ...]
     #: The printable page rendered afresh from the verified JSON (never the shipped one).
     html: str
@@ -244,7 +244,7 @@ def _check_ids(cases: list[tuple[Case, tuple[ChronologyEntry, ...]]]) -> None:
 _PLANNED = {"due_at", "review_on"}
 
 
-def _times(value: Any, where: str) -> Iterator[tuple[str, datetime | date]]:
+def _times(value: object, where: str) -> Iterator[tuple[str, datetime | date]]:
     """Every date and time inside a decoded case part, with the field name holding it."""
     if isinstance(value, datetime | date):
         yield where, value

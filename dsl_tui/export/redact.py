@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Person
 
 #: Roles whose names ``--redact pupils`` hides: a parent's name points straight at the child.
@@ -113,7 +114,7 @@ def _staff_names(value: Any, found: set[str]) -> None:
             _staff_names(inner, found)
 
 
-def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> dict[str, Any]:
+def redact_document(document: Doc, *, pupils: bool, staff: bool) -> Doc:
     """A copy of the case-file document with the chosen people's names replaced by initials.
 
     ``pupils`` hides pupils and their parents, and a reporter whose role (after the name, in
@@ -137,7 +138,7 @@ def redact_document(document: dict[str, Any], *, pupils: bool, staff: bool) -> d
         _staff_names(document, found)
         for name in sorted(found):
             redactor.add(_name_of(name))
-    redacted: dict[str, Any] = redactor.walk(document)
+    redacted: Doc = redactor.walk(document)
     # Dates of birth identify a child as surely as a name.
     for case in redacted.get("cases", []):
         for person in case.get("people", []):

@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from dsl_tui.errors import VaultTampered
+from dsl_tui.jsontypes import Doc
 
 #: Key length in bytes (AES-256).
 KEY_BYTES = 32
@@ -94,7 +95,7 @@ class KdfParams:
             raise VaultTampered("The vault header holds invalid key settings; it may be damaged.")
         return self
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> Doc:
         """The header's ``kdf`` entry."""
         return {
             "algorithm": "argon2id",

@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dsl_tui.errors import VaultTampered, WrongPassphrase
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.header import Header, SnapshotFile, open_body, parse_snapshot, unwrap_slot
 from dsl_tui.vault.journal import JournalScan, read_records
 from dsl_tui.vault.kdf import MAX_ITERATIONS, MAX_MEMORY_KIB, KdfParams, derive_key
@@ -30,7 +30,7 @@ class Loaded:
     header: Header
     data_key: bytes
     slot_id: str
-    meta: dict[str, Any]
+    meta: Doc
     tables: Tables
     #: Tables kept as JSON text until first read (see ``storage.Packed``).
     packed: dict[str, Packed]
@@ -72,7 +72,7 @@ def unlock_key(
     raise WrongPassphrase("That passphrase does not open this vault.")
 
 
-def _document(body: bytes) -> tuple[dict[str, Any], Tables, dict[str, Packed]]:
+def _document(body: bytes) -> tuple[Doc, Tables, dict[str, Packed]]:
     bad = VaultTampered("The vault's contents are not in the expected form (damaged).")
     try:
         doc = json.loads(body)
@@ -108,7 +108,7 @@ def unpacked(loaded: Loaded) -> Tables:
     return tables
 
 
-def keyring(meta: dict[str, Any], header: Header, data_key: bytes) -> dict[str, bytes]:
+def keyring(meta: Doc, header: Header, data_key: bytes) -> dict[str, bytes]:
     """Every data key by id: the active one and older ones kept for not-yet-resealed blobs."""
     keys = {kid: base64.b64decode(k) for kid, k in meta.get("old_keys", {}).items()}
     keys[header.key_id] = data_key

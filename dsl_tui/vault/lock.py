@@ -17,9 +17,9 @@ import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from dsl_tui.errors import VaultLocked
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.atomic import FILE_MODE, storage_error, write_all
 
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -86,7 +86,7 @@ def _try_os_lock(fd: int) -> bool | None:
         return None
 
 
-def _read_owner(fd: int) -> dict[str, Any]:
+def _read_owner(fd: int) -> Doc:
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         raw = os.read(fd, 4096)
@@ -96,7 +96,7 @@ def _read_owner(fd: int) -> dict[str, Any]:
         return {}
 
 
-def _locked_message(owner: dict[str, Any]) -> VaultLocked:
+def _locked_message(owner: Doc) -> VaultLocked:
     who = str(owner.get("user") or "another user")
     host = str(owner.get("host") or "another computer")
     since = str(owner.get("since") or "an unknown time")
@@ -142,7 +142,7 @@ class VaultLock:
         self._fd = fd
 
     @staticmethod
-    def _stale(owner: dict[str, Any]) -> bool:
+    def _stale(owner: Doc) -> bool:
         if owner.get("released"):
             return True
         if owner.get("host") != socket.gethostname():

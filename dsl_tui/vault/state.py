@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from dsl_tui import paths
 from dsl_tui.errors import StorageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.atomic import make_private_dir, write_atomic
 
 _FILE = "vaults.json"
@@ -21,7 +21,7 @@ def _path() -> Path:
     return paths.state_dir() / _FILE
 
 
-def _load() -> dict[str, Any]:
+def _load() -> Doc:
     try:
         data = json.loads(_path().read_text("utf-8"))
     except (OSError, ValueError, RecursionError):
@@ -29,7 +29,7 @@ def _load() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def remembered(vault_id: str) -> dict[str, Any]:
+def remembered(vault_id: str) -> Doc:
     """What this OS user remembers of the vault (``last_slot``, ``last_generation``)."""
     entry = _load().get(vault_id)
     return entry if isinstance(entry, dict) else {}
@@ -45,7 +45,7 @@ def remember(
     """Record the slot that opened the vault and the generation seen (the highest, unless reset)."""
     data = _load()
     found = data.get(vault_id)
-    entry: dict[str, Any] = found if isinstance(found, dict) else {}
+    entry: Doc = found if isinstance(found, dict) else {}
     if slot_id is not None:
         entry["last_slot"] = slot_id
     if generation is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +36,9 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from dsl_tui.errors import StorageError
+from dsl_tui.jsontypes import Doc, DocView
 
-Tables = dict[str, dict[str, Any]]
+Tables = dict[str, Doc]
 Persist = Callable[[bytes], None]
 
 #: Tables a snapshot keeps packed (one JSON text, decoded when first read). The audit log holds
@@ -75,10 +76,10 @@ class Packed:
 
     text: str
     next_id: int
-    ops: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[Doc] = field(default_factory=list)
 
     @classmethod
-    def of(cls, table: Mapping[str, Any]) -> Packed:
+    def of(cls, table: DocView) -> Packed:
         """Pack a live table."""
         next_id = max(map(int, table), default=0) + 1
         return cls(json.dumps(table, separators=(",", ":")), next_id)
@@ -96,7 +97,7 @@ class Packed:
             packed.add(op)
         return packed
 
-    def add(self, op: dict[str, Any]) -> None:
+    def add(self, op: Doc) -> None:
         """Keep a ``put`` operation (without ``clear``) for when the text is decoded."""
         if not isinstance(op, dict) or op.get("op") != "put" or op.get("clear"):
             raise ValueError("a packed table takes only put operations")
@@ -104,11 +105,11 @@ class Packed:
             self.next_id = max(self.next_id, int(key) + 1)
         self.ops.append(op)
 
-    def saved(self) -> dict[str, Any]:
+    def saved(self) -> Doc:
         """The snapshot's entry for this table."""
         return {"text": self.text, "next_id": self.next_id, "ops": self.ops}
 
-    def decode(self) -> dict[str, Any]:
+    def decode(self) -> Doc:
         """The table with every kept operation applied (ValueError if the text is not a table)."""
         try:
             with collector_paused():
@@ -133,14 +134,12 @@ def clone(value: Any) -> Any:
     return value
 
 
-def encode_ops(ops: list[dict[str, Any]]) -> bytes:
+def encode_ops(ops: list[Doc]) -> bytes:
     """The journal payload of one save (TypeError if a document is not JSON-serialisable)."""
     return json.dumps(ops, separators=(",", ":")).encode("ascii")
 
 
-def apply_ops(
-    tables: Tables, ops: list[dict[str, Any]], packed: dict[str, Packed] | None = None
-) -> None:
+def apply_ops(tables: Tables, ops: list[Doc], packed: dict[str, Packed] | None = None) -> None:
     """Apply decoded journal operations to the in-memory document, in place.
 
     A changed table is changed where it is (O(changed documents), not O(table)); documents are
@@ -173,14 +172,14 @@ def apply_ops(
 class VaultDocument(Document):
     """A document handed to callers: a private deep copy, so edits never reach the cache."""
 
-    def __init__(self, value: Mapping[str, Any], doc_id: int) -> None:
+    def __init__(self, value: DocView, doc_id: int) -> None:
         super().__init__({k: clone(v) for k, v in value.items()}, doc_id)
 
 
 class StagedTable(MutableMapping[int, Any]):
     """What a TinyDB updater sees: the live table, copied on first touch, with changes recorded."""
 
-    def __init__(self, base: dict[str, Any]) -> None:
+    def __init__(self, base: Doc) -> None:
         self._base = base
         self.cleared = False
         self.changed: dict[int, Any] = {}
@@ -230,7 +229,7 @@ class StagedTable(MutableMapping[int, Any]):
         self.changed.clear()
         self.removed.clear()
 
-    def delta(self, name: str, exists: bool) -> dict[str, Any] | None:
+    def delta(self, name: str, exists: bool) -> Doc | None:
         """The journal operation for this change, or None if nothing changed."""
         sets = {}
         for doc_id, doc in self.changed.items():
@@ -241,7 +240,7 @@ class StagedTable(MutableMapping[int, Any]):
         dels = [str(d) for d in self.removed]
         if not sets and not dels and not (self.cleared and (self._base or not exists)):
             return None
-        op: dict[str, Any] = {"op": "put", "t": name}
+        op: Doc = {"op": "put", "t": name}
         if self.cleared:
             op["clear"] = True
         if sets:
@@ -305,7 +304,7 @@ class VaultStorage(Storage):
                 self._unpack(name)
             return tables
 
-    def live_table(self, name: str) -> dict[str, Any] | None:
+    def live_table(self, name: str) -> Doc | None:
         """One live table (decoded first if packed), or None when there is none. For this
         package only: never hand it out; iterate it only while holding :attr:`lock`."""
         if name in self._packed:
@@ -347,7 +346,7 @@ class VaultStorage(Storage):
         iterate it only while holding :attr:`lock`)."""
         return self._live()
 
-    def snapshot_parts(self) -> tuple[Tables, dict[str, Any]]:
+    def snapshot_parts(self) -> tuple[Tables, Doc]:
         """What a new snapshot holds (call holding :attr:`lock`): the live tables, and the
         packed tables as saved entries. A table in :data:`PACKED_TABLES` is packed again; one
         whose kept operations passed :data:`MAX_PACKED_OPS` is decoded to fold them in."""
@@ -361,7 +360,7 @@ class VaultStorage(Storage):
             packed_out[name] = Packed.of(raw[name]).saved()
         return tables, packed_out
 
-    def read_tables(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def read_tables(self, names: Iterable[str]) -> dict[str, Doc]:
         """Some live tables by name ({} for a missing one), decoding only those."""
         return {name: self.live_table(name) or {} for name in names}
 
@@ -369,7 +368,7 @@ class VaultStorage(Storage):
         """A number that changes whenever table ``name`` is saved (read it under :attr:`lock`)."""
         return self._versions.get(name, 0)
 
-    def table_copy(self, name: str) -> dict[str, Any]:
+    def table_copy(self, name: str) -> Doc:
         """A shallow copy of one table, taken under the lock (safe to iterate in any thread)."""
         with self.lock:
             return dict(self.live_table(name) or {})
@@ -378,21 +377,21 @@ class VaultStorage(Storage):
         """A shallow copy of the table map (TinyDB's drop_table mutates what it reads)."""
         return dict(self._live())
 
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
+    def write(self, data: dict[str, Doc]) -> None:
         """A whole-document write (TinyDB's drop_table(s)): journal the tables that differ."""
         with self.lock:
             self._write(data)
 
-    def _write(self, data: dict[str, dict[str, Any]]) -> None:
+    def _write(self, data: dict[str, Doc]) -> None:
         live = self._live()
-        ops: list[dict[str, Any]] = [{"op": "drop", "t": n} for n in live if n not in data]
+        ops: list[Doc] = [{"op": "drop", "t": n} for n in live if n not in data]
         for name, table in data.items():
             if live.get(name) is table:
                 continue
             ops.append({"op": "replace", "t": name, "docs": {str(k): v for k, v in table.items()}})
         self.commit(ops)
 
-    def commit(self, ops: list[dict[str, Any]]) -> None:
+    def commit(self, ops: list[Doc]) -> None:
         """Make ``ops`` durable, then apply exactly what was written to memory."""
         if not ops:
             return
@@ -409,7 +408,7 @@ class VaultStorage(Storage):
             if self._after_commit is not None:
                 self._after_commit()
 
-    def _follow_ids(self, op: dict[str, Any]) -> None:
+    def _follow_ids(self, op: Doc) -> None:
         """Keep :meth:`next_id` past every id a saved operation used."""
         name = op["t"]
         if op["op"] != "put" or op.get("clear"):
@@ -458,11 +457,11 @@ def memory_storage(journal: MemoryJournal | None = None) -> VaultStorage:
     return VaultStorage({}, persist=journal if journal is not None else MemoryJournal())
 
 
-class TableView(Mapping[str, Any]):
+class TableView(DocView):
     """A live table as TinyDB's reads see it: lookups go straight to it; iteration walks a copy
     of its pairs taken under the storage lock, so a save in another thread cannot break it."""
 
-    def __init__(self, raw: dict[str, Any], lock: AbstractContextManager[Any]) -> None:
+    def __init__(self, raw: Doc, lock: AbstractContextManager[Any]) -> None:
         self._raw = raw
         self._lock = lock
 
@@ -571,7 +570,7 @@ class JournalTable(Table):
                 doc_ids = self._matching_ids(cond)
             return super().remove(cond, doc_ids)
 
-    def insert(self, document: Mapping[str, Any]) -> int:
+    def insert(self, document: DocView) -> int:
         """TinyDB's insert; a plain ``tinydb.table.Document`` keeps its own id. A new document
         in a packed table is saved without decoding the table."""
         storage = self._vault_storage
@@ -583,18 +582,18 @@ class JournalTable(Table):
                 return doc_id
             return super().insert(_as_vault_document(document))
 
-    def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[int]:
+    def insert_multiple(self, documents: Iterable[DocView]) -> list[int]:
         """TinyDB's insert_multiple; plain Documents keep their ids."""
         with self._vault_storage.lock:
             return super().insert_multiple([_as_vault_document(d) for d in documents])
 
-    def upsert(self, document: Mapping[str, Any], cond: QueryLike | None = None) -> list[int]:
+    def upsert(self, document: DocView, cond: QueryLike | None = None) -> list[int]:
         """TinyDB's upsert; plain Documents keep their ids."""
         with self._vault_storage.lock:
             return super().upsert(_as_vault_document(document), cond)
 
 
-def _as_vault_document(document: Mapping[str, Any]) -> Mapping[str, Any]:
+def _as_vault_document(document: DocView) -> DocView:
     if isinstance(document, Document) and not isinstance(document, VaultDocument):
         return VaultDocument(document, document.doc_id)
     return document

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dsl_tui.errors import UsageError
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.header import Header, new_id, seal_to_slot
 
 MAX_NAME = 80
@@ -39,7 +40,7 @@ def _when(text: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def users_of(header: Header, meta: dict[str, Any]) -> list[SlotUser]:
+def users_of(header: Header, meta: Doc) -> list[SlotUser]:
     """The users of every slot in ``header``, from the decrypted ``meta``."""
     found = []
     for slot in header.slots:

@@ -15,7 +15,6 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -27,6 +26,7 @@ from dsl_tui.errors import (
     VaultTampered,
     WeakPassphrase,
 )
+from dsl_tui.jsontypes import Doc
 from dsl_tui.vault import backups, blobs, recovery, state
 from dsl_tui.vault.atomic import (
     append_at,
@@ -76,7 +76,7 @@ class Vault:
         self._header: Header = loaded.header
         self._data_key = loaded.data_key
         self._aead = AESGCM(loaded.data_key)
-        self._meta: dict[str, Any] = loaded.meta
+        self._meta: Doc = loaded.meta
         self.slot_id = loaded.slot_id
         self.generation = loaded.generation
         self._records = loaded.records
@@ -266,12 +266,12 @@ class Vault:
             return True
         return False
 
-    def _rewrite(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
+    def _rewrite(self, header: Header, data_key: bytes, meta: Doc) -> None:
         """Write a new snapshot of everything (atomic); memory changes only after it succeeds."""
         with self._storage.lock:
             self._rewrite_locked(header, data_key, meta)
 
-    def _rewrite_locked(self, header: Header, data_key: bytes, meta: dict[str, Any]) -> None:
+    def _rewrite_locked(self, header: Header, data_key: bytes, meta: Doc) -> None:
         tables, packed = self._storage.snapshot_parts()
         header = replace(header, snapshot_id=new_id(16), generation=self.generation + 1)
         document = {"meta": meta, "tables": tables, "packed": packed}
