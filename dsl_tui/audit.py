@@ -21,12 +21,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
-from tinydb import TinyDB
 from tinydb.table import Document
 
 from dsl_tui.errors import UsageError
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import AuditEntry
+from dsl_tui.vault.storage import VaultDB
 
 #: The table the chain lives in.
 AUDIT_TABLE = "audit"
@@ -88,24 +88,18 @@ def _ordered_docs(raw: DocView) -> list[DocView]:
     return [raw[k] for k in sorted(raw, key=int)]
 
 
-def _raw_table(db: TinyDB, name: str = AUDIT_TABLE) -> DocView:
+def _raw_table(db: VaultDB, name: str = AUDIT_TABLE) -> DocView:
     """The stored table, safe to iterate (the vault's tables change in place on a save)."""
-    table_copy = getattr(db.storage, "table_copy", None)
-    if callable(table_copy):
-        copied: DocView = table_copy(name)
-        return copied
-    data = db.storage.read() or {}
-    table: DocView = data.get(name) or {}
-    return table
+    return db.vault_storage.table_copy(name)
 
 
-def _stored_head(db: TinyDB) -> DocView | None:
+def _stored_head(db: VaultDB) -> DocView | None:
     """The stored chain head, or None when there is none."""
     table = _raw_table(db, HEAD_TABLE)
     return table[next(iter(table))] if table else None
 
 
-def verify_chain(db: TinyDB) -> list[str]:
+def verify_chain(db: VaultDB) -> list[str]:
     """Check the whole audit chain; returns the problems found ([] when it is whole).
 
     Messages name entry numbers only, never their content.
@@ -151,7 +145,7 @@ class AuditLog:
 
     def __init__(
         self,
-        db: TinyDB,
+        db: VaultDB,
         clock: Callable[[], datetime] | None = None,
         *,
         insert: Callable[[Doc], int] | None = None,
@@ -210,11 +204,11 @@ class AuditLog:
         self.head = head
 
 
-def _upsert_head(db: TinyDB, head: Doc) -> None:
+def _upsert_head(db: VaultDB, head: Doc) -> None:
     """Store the chain head as the single document of its table."""
     db.table(HEAD_TABLE).upsert(Document(head, doc_id=1))
 
 
-def read_log(db: TinyDB) -> list[AuditEntry]:
+def read_log(db: VaultDB) -> list[AuditEntry]:
     """Every audit entry, oldest first."""
     return [entry_from(d) for d in _ordered_docs(_raw_table(db))]

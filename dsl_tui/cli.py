@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from dsl_tui import __version__
 from dsl_tui.errors import DslError, UsageError
@@ -23,6 +24,9 @@ from dsl_tui.hardening import harden, private_umask
 from dsl_tui.terminal import never_fail_to_print, safe_text
 
 #: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
+#: What a command module's ``register`` adds its subcommands to.
+Subcommands: TypeAlias = "argparse._SubParsersAction[_Parser]"
+
 COMMAND_MODULES: tuple[str, ...] = (
     "vault_commands",
     "case_commands",
@@ -122,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _keep_global_options(subparsers: argparse._SubParsersAction) -> None:
+def _keep_global_options(subparsers: Subcommands) -> None:
     """Let ``dsl-tui --vault PATH COMMAND`` work: a subcommand's own ``--vault`` and
     ``--passphrase-stdin`` must not overwrite the global ones with their defaults when not given."""
     for sub in subparsers.choices.values():

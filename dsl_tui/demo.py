@@ -10,9 +10,9 @@ dated between the report and now. Each case is saved as one batch, one by one.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.model import (
     Case,
@@ -23,8 +23,13 @@ from dsl_tui.model import (
     PersonRole,
     Question,
     Risk,
+    Step,
     StepState,
 )
+
+if TYPE_CHECKING:
+    from dsl_tui.casebook import Casebook
+    from dsl_tui.playbook import Playbook
 
 FIRST_NAMES = (
     "Amara Theo Isla Kofi Maisie Rohan Elowen Tariq Freya Dmitri Noor Caspian Lyra Emeka Saoirse "
@@ -113,7 +118,7 @@ def _handle(rng: random.Random) -> str:
     return f"@{first}{mark}{second}{rng.randint(1, 99)}"
 
 
-def demo_answers(playbook: Any, rng: random.Random) -> dict[str, str]:
+def demo_answers(playbook: Playbook, rng: random.Random) -> dict[str, str]:
     """Real triage answers, found by walking the playbook's questions with random choices."""
     answers: dict[str, str] = {}
     for _ in range(60):
@@ -142,7 +147,7 @@ def _birth_date(rng: random.Random, year_group: str, on: date) -> date | None:
 
 
 def demo_report(
-    playbook: Any, rng: random.Random, reported_at: datetime, answers: Mapping[str, str],
+    playbook: Playbook, rng: random.Random, reported_at: datetime, answers: Mapping[str, str],
     handles: list[str],
 ) -> ConcernReport:  # fmt: skip
     """A fictional concern: pupils with year groups, maybe staff, a parent or an unknown adult."""
@@ -192,7 +197,7 @@ def demo_report(
     )
 
 
-def _answers_for(step: Any, rng: random.Random) -> dict[str, str]:
+def _answers_for(step: Step, rng: random.Random) -> dict[str, str]:
     return {
         need.key: rng.choice(need.choices) if need.choices else "Recorded on the school system."
         for need in step.needs
@@ -208,12 +213,12 @@ _NEVER_ASIDE = (
 )  # fmt: skip
 
 
-def _may_be_set_aside(step: Any) -> bool:
+def _may_be_set_aside(step: Step) -> bool:
     """Whether the demo may set this step aside (never a referral or an urgent step)."""
     return step.route is None and not any(word in step.key for word in _NEVER_ASIDE)
 
 
-def _aside_reason(step: Any) -> str:
+def _aside_reason(step: Step) -> str:
     """A reason a DSL would write for setting this step aside."""
     if any(word in step.key for word in ("platform", "host", "removal", "taken_down", "block")):
         return "The account and its posts were deleted before a report could be made."
@@ -222,7 +227,7 @@ def _aside_reason(step: Any) -> str:
     return "Not needed in this case: covered by another step (see notes)."
 
 
-def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> None:
+def _work_case(casebook: Casebook, case: Case, rng: random.Random, now: datetime) -> None:
     """Notes, evidence, step outcomes and maybe a closing, dated between the report and now."""
     start = case.reported_at
     span = max(timedelta(minutes=30), min(now - start, timedelta(days=45)))
@@ -278,7 +283,7 @@ def _work_case(casebook: Any, case: Case, rng: random.Random, now: datetime) -> 
                 casebook.close(case.id, _closing_for(current, rng.choice(CLOSINGS)))
 
 
-def _closing_for(case: Any, picked: str) -> str:
+def _closing_for(case: Case, picked: str) -> str:
     """``picked``, unless it says the case went to children's social care and no referral to them
     was made (or a decision not to refer was): then a closing that fits. (The random choice is
     made either way, so the rest of the demo stays the same for a given seed.)"""
@@ -291,7 +296,12 @@ def _closing_for(case: Any, picked: str) -> str:
     return picked
 
 
-def add_demo_cases(casebook: Any, n: int, seed: int = 2026) -> list[str]:
+def _always(at: datetime) -> Callable[[], datetime]:
+    """A clock stopped at ``at``."""
+    return lambda: at
+
+
+def add_demo_cases(casebook: Casebook, n: int, seed: int = 2026) -> list[str]:
     """Add ``n`` fictional cases through the casebook's own calls; returns their ids.
 
     Repeated calls on the same casebook add different cases (the seed moves on with the count).
@@ -309,7 +319,7 @@ def add_demo_cases(casebook: Any, n: int, seed: int = 2026) -> list[str]:
         answers = demo_answers(casebook.playbook, rng)
         report = demo_report(casebook.playbook, rng, reported_at, answers, handles)
         with casebook.batch():
-            with casebook.backdated(lambda at=reported_at: at):
+            with casebook.backdated(_always(reported_at)):
                 case = casebook.log_concern(report, answers)
             _work_case(casebook, case, rng, now)
         made.append(case.id)

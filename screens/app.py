@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 from rich.text import Text
 from textual import events, on
@@ -23,6 +23,7 @@ from textual.worker import WorkerFailed
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
+from dsl_tui.jsontypes import DocView
 from dsl_tui.screens.messages import Unlocked
 from dsl_tui.screens.safety import (
     CONTROL_PICTURES,
@@ -45,6 +46,14 @@ CONCERN_DRAFT = "concern"
 
 class Locked(DslError):
     """An action needed the casebook while the vault was locked."""
+
+
+@runtime_checkable
+class KeepsDraft(Protocol):
+    """A screen holding unsaved text, kept as an encrypted draft when the app locks or quits."""
+
+    def draft_state(self) -> tuple[str, DocView] | None:
+        """The draft's key and what was typed, or None when there is nothing to keep."""
 
 
 class DslApp(KeepsScreenInside[int]):
@@ -207,11 +216,10 @@ class DslApp(KeepsScreenInside[int]):
     def _keep_drafts(self, casebook: Casebook) -> None:
         """Save the unsaved text of every open screen as an encrypted draft."""
         for screen in list(self.screen_stack):
-            keeper = getattr(screen, "draft_state", None)
-            if keeper is None:
+            if not isinstance(screen, KeepsDraft):
                 continue
             try:
-                kept = keeper()
+                kept = screen.draft_state()
                 if kept is not None:
                     casebook.save_draft(*kept)
             except Exception as error:  # noqa: BLE001 - lock anyway; say what was lost
@@ -307,7 +315,7 @@ class DslApp(KeepsScreenInside[int]):
 
         self.push_screen(CaseScreen(case_id))
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The main actions in the command palette (Ctrl+P)."""
         if self._casebook is not None:
             yield SystemCommand("Log a concern", "Report and triage a new concern",

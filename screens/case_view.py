@@ -6,8 +6,9 @@ from it. A refusal (e.g. closing while steps are open) is shown as the casebook'
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -196,7 +197,7 @@ class CaseScreen(DeskScreen):
         text.append(entry.text)
         pane.update(harmless(text))
 
-    def _step_cells(self, step: Step, now: Any) -> tuple[str | Text, ...]:
+    def _step_cells(self, step: Step, now: datetime) -> tuple[str | Text, ...]:
         if step.state is StepState.OPEN:
             due = due_text(step.due_at, now)
             state: str | Text = Text(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 if TYPE_CHECKING:
+    from dsl_tui.playbook import Playbook
     from dsl_tui.screens.app import DslApp
 
 
@@ -71,7 +72,7 @@ class HelpScreen(Screen[None]):
     def _policy(self) -> Text:
         text = Text()
         app = cast("DslApp", self.app)
-        playbook: Any = None
+        playbook: Playbook | None = None
         if not app.is_locked:
             playbook = app.casebook.playbook
         else:

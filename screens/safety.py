@@ -16,8 +16,8 @@ import functools
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar, cast
 
 from rich.segment import Segment
 from textual.app import App, SystemCommand
@@ -33,7 +33,7 @@ from dsl_tui.terminal import safe_line
 
 log = logging.getLogger("dsl_tui.screens")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 #: Worker group of dialog flows (a worker awaiting a dialog's answer): tests' waits skip it.
 DIALOG = "dialog"
@@ -44,7 +44,7 @@ UNEXPECTED = (
 )
 
 
-def show_error(app: App[Any], error: BaseException) -> None:
+def show_error(app: App[R], error: BaseException) -> None:
     """Tell the DSL what went wrong in one sentence (no traceback, no case data)."""
     if isinstance(error, DslError):
         app.notify(error.message, title="Not done", severity="error", markup=False, timeout=8)
@@ -64,9 +64,9 @@ def guarded(method: F) -> F:
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
-        async def run_async(self: DOMNode, *args: Any, **kwargs: Any) -> Any:
+        async def run_async(self: DOMNode, *args: object, **kwargs: object) -> object:
             try:
-                return await method(self, *args, **kwargs)
+                return await cast("Awaitable[object]", method(self, *args, **kwargs))
             except Exception as error:  # noqa: BLE001 - the screen's last guard
                 show_error(self.app, error)
                 return None
@@ -74,7 +74,7 @@ def guarded(method: F) -> F:
         return run_async  # type: ignore[return-value]
 
     @functools.wraps(method)
-    def run(self: DOMNode, *args: Any, **kwargs: Any) -> Any:
+    def run(self: DOMNode, *args: object, **kwargs: object) -> object:
         try:
             return method(self, *args, **kwargs)
         except Exception as error:  # noqa: BLE001 - the screen's last guard
@@ -155,7 +155,7 @@ class KeepsScreenInside(App[R]):
     #: No mouse selection of the screen's text to copy out.
     ALLOW_SELECT = False
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's palette commands, without "Screenshot"."""
         for command in super().get_system_commands(screen):
             if command.title.casefold() != "screenshot":

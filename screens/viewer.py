@@ -7,8 +7,6 @@ with control characters (terminal escape sequences) shown as visible pictures, n
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
 from dsl_tui.export.casefile_text import case_lines, header_lines
-from dsl_tui.export.importer import PAGE_MISMATCH
+from dsl_tui.export.importer import PAGE_MISMATCH, CaseFile
 from dsl_tui.jsontypes import Doc
 from dsl_tui.screens.safety import KeepsScreenInside
 from dsl_tui.terminal import safe_text
@@ -83,7 +81,7 @@ class CaseFileViewer(KeepsScreenInside[None]):
         self.query_one("#case-text", Static).update(Text(safe_text("\n".join(lines))))
 
 
-def run_viewer(case_file: Any) -> None:
+def run_viewer(case_file: CaseFile) -> None:
     """Run the viewer on a checked ``CaseFile`` until the reader closes it.
 
     The viewer shows the verified JSON only, never the shipped ``case-file.html``; when that page

@@ -8,10 +8,10 @@ and when the app locks, so nothing typed is lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -238,7 +238,7 @@ class ConcernWizard(Screen[None]):
         if event.option.id:
             self._answer(event.option.id)
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Number keys pick a choice."""
         if self.phase == "question" and self.question is not None and event.key.isdigit():
             index = int(event.key) - 1
@@ -344,7 +344,7 @@ class ConcernWizard(Screen[None]):
         )
 
 
-def _calls_from(kept: Any) -> tuple[EmergencyCall, ...]:
+def _calls_from(kept: object) -> tuple[EmergencyCall, ...]:
     """The calls kept in a draft (a damaged entry is dropped rather than stopping the wizard)."""
     calls: list[EmergencyCall] = []
     for item in kept if isinstance(kept, list) else ():

@@ -25,6 +25,7 @@ from dsl_tui.model import (
     StepPlan,
     TriageResult,
 )
+from dsl_tui.playbook import Category
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -127,6 +128,8 @@ class FakePlaybook:
     years: dict[str, int | None] = field(
         default_factory=lambda: {"child_protection": 25, "sexual_abuse": 75, "staff_allegation": 10}
     )
+    #: No categories, so no case has a category group.
+    categories: dict[str, Category] = field(default_factory=dict)
 
     def questions(self) -> tuple[Question, ...]:
         """Every question, in order."""

@@ -10,9 +10,9 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.audit import AuditLog, read_log, verify_chain
 from dsl_tui.casebook import receive
@@ -28,7 +28,7 @@ from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseViews
 from dsl_tui.casebook.work import CaseWork
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
-from dsl_tui.jsontypes import Doc
+from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
     AuditEntry,
     Case,
@@ -45,6 +45,7 @@ from dsl_tui.model import (
 from dsl_tui.vault.storage import VaultDB, memory_storage
 
 if TYPE_CHECKING:
+    from dsl_tui.playbook import Playbook, School
     from dsl_tui.vault import Vault
 
 
@@ -54,7 +55,7 @@ class Casebook(CaseWork, CaseViews):
     def __init__(
         self,
         db: VaultDB,
-        playbook: Any,
+        playbook: Playbook,
         user: str,
         *,
         clock: Callable[[], datetime] | None = None,
@@ -83,7 +84,7 @@ class Casebook(CaseWork, CaseViews):
     def in_memory(
         cls,
         user: str = "Test DSL",
-        playbook: Any = None,
+        playbook: Playbook | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> Casebook:
         """A casebook on an empty in-memory TinyDB (tests, previews); files kept in memory."""
@@ -318,7 +319,7 @@ class Casebook(CaseWork, CaseViews):
             completed.append(step["id"])
         return completed
 
-    def _school(self, key: str) -> Any:
+    def _school(self, key: str) -> School:
         for school in self.playbook.schools:
             if key in (school.key, school.name, school.prefix):
                 return school
@@ -352,7 +353,7 @@ class Casebook(CaseWork, CaseViews):
             "phone": account.phone.strip(),
         }
 
-    def _review_on(self, core: Doc, people: list[Doc]) -> Any:
+    def _review_on(self, core: Doc, people: list[Doc]) -> date:
         """The retention review date from the playbook's rule for this case."""
         key = core.get("retention", "") or ""
         years = self.playbook.retention_years(key) if key else 25
@@ -469,7 +470,7 @@ class Casebook(CaseWork, CaseViews):
         self._delete_blob(blob_id)
 
     # ----------------------------------------------------------------- drafts
-    def save_draft(self, key: str, data: Doc) -> None:
+    def save_draft(self, key: str, data: DocView) -> None:
         """Keep unsaved form text (encrypted in the vault) under ``key``."""
         with self._saving():
             self._drafts.save(key, data, self.user, self._clock())

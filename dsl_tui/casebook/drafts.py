@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
 
 from dsl_tui.casebook.records import iso
 from dsl_tui.casebook.store import Store
@@ -20,7 +20,7 @@ class Drafts:
         for doc_id, doc in stored.items():
             self._docs[doc["key"]] = (int(doc_id), dict(doc))
 
-    def save(self, key: str, data: DocView, by: str, at: Any) -> None:
+    def save(self, key: str, data: DocView, by: str, at: datetime) -> None:
         """Keep ``data`` (JSON-like) under ``key``, replacing an earlier draft."""
         doc = {"key": key, "data": copy.deepcopy(dict(data)), "by": by, "at": iso(at)}
         if key in self._docs:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.casebook.index import CaseRecord
 from dsl_tui.casebook.records import iso, iso_date, needs_doc
 from dsl_tui.errors import NotFound, UsageError
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, ChronologyEntry, Transfer
+
+if TYPE_CHECKING:
+    from dsl_tui.casebook.cases import Casebook
 
 #: Chronology kinds the casebook derives from a case's parts; anything else was an event.
 _DERIVED = (
@@ -32,7 +35,7 @@ _DERIVED = (
 )
 
 
-def _free_id(casebook: Any, wanted: str) -> str:
+def _free_id(casebook: Casebook, wanted: str) -> str:
     """The sender's case id if this vault does not use it yet, else the id with "-R<n>"."""
     records = casebook._index.records
     if wanted not in records:
@@ -157,7 +160,7 @@ def _part_docs(case_id: str, case: Case) -> list[tuple[str, Doc]]:
 
 
 def receive_case(
-    casebook: Any,
+    casebook: Casebook,
     case: Case,
     *,
     from_school: str,
@@ -222,7 +225,7 @@ def receive_case(
     return received
 
 
-def mark_transferred(casebook: Any, case_id: str, to_school: str) -> Case:
+def mark_transferred(casebook: Casebook, case_id: str, to_school: str) -> Case:
     """Mark the sender's copy of a case as transferred (an event and an audit entry too)."""
     record: CaseRecord = casebook._record(case_id)
     fields = {"transferred_to": to_school}
@@ -238,7 +241,7 @@ def mark_transferred(casebook: Any, case_id: str, to_school: str) -> Case:
 
 
 def record_transfer(
-    casebook: Any, case_id: str, to_school: str, code: str, sent_at: datetime
+    casebook: Casebook, case_id: str, to_school: str, code: str, sent_at: datetime
 ) -> Case:
     """Record that ``case_id`` was sent with receipt ``code``, and mark it transferred: one save.
 
@@ -270,7 +273,7 @@ def _transfer_from(doc: Doc) -> Transfer:
     )
 
 
-def transfers(casebook: Any, *, awaiting_only: bool = False) -> list[Transfer]:
+def transfers(casebook: Casebook, *, awaiting_only: bool = False) -> list[Transfer]:
     """Every transfer sent from this vault (oldest first), or only those awaiting a receipt."""
     with casebook._write_lock:
         docs = list(casebook._store.table("transfers").values())
@@ -280,7 +283,7 @@ def transfers(casebook: Any, *, awaiting_only: bool = False) -> list[Transfer]:
     return sorted(found, key=lambda t: t.sent_at)
 
 
-def acknowledge_transfer(casebook: Any, case_id: str, code: str, when: datetime) -> Transfer:
+def acknowledge_transfer(casebook: Casebook, case_id: str, code: str, when: datetime) -> Transfer:
     """Record the receiver's receipt ``code`` (grouped form) against the transfer of ``case_id``.
 
     ``NotFound`` when no transfer of the case is recorded; ``UsageError`` when the code differs
@@ -312,7 +315,7 @@ def acknowledge_transfer(casebook: Any, case_id: str, code: str, when: datetime)
     )
 
 
-def has_received_file(casebook: Any, sha256: str) -> bool:
+def has_received_file(casebook: Casebook, sha256: str) -> bool:
     """True when a case file with this SHA-256 was imported into this vault already."""
     with casebook._write_lock:
         return any(
@@ -321,7 +324,7 @@ def has_received_file(casebook: Any, sha256: str) -> bool:
 
 
 def receive_file(
-    casebook: Any,
+    casebook: Casebook,
     cases: Sequence[tuple[Case, Sequence[ChronologyEntry]]],
     *,
     from_school: str,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.audit import AuditLog
 from dsl_tui.casebook import steps as step_rules
@@ -24,12 +24,15 @@ from dsl_tui.errors import CaseRuleError, NotFound, UsageError
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Case, NewAccount, NewPerson, NoteKind, Risk, Status
 
+if TYPE_CHECKING:
+    from dsl_tui.playbook import Playbook
+
 
 class CaseWork:
     """Changes to an existing case (mixed into ``Casebook``)."""
 
     user: str
-    playbook: Any
+    playbook: Playbook
     _clock: Callable[[], datetime]
     _index: CaseIndex
     _store: Store
@@ -51,7 +54,7 @@ class CaseWork:
             self, record: CaseRecord, added: list[tuple[str, Doc]]
         ) -> None: ...  # pragma: no cover
         def _wake(self, record: CaseRecord) -> Doc: ...  # pragma: no cover
-        def _review_on(self, core: Doc, people: list[Doc]) -> Any: ...  # pragma: no cover
+        def _review_on(self, core: Doc, people: list[Doc]) -> date: ...  # pragma: no cover
         @staticmethod
         def _person_doc(
             case_id: str, person_id: str, person: NewPerson
@@ -251,9 +254,8 @@ class CaseWork:
 
     def _category_group(self, record: CaseRecord) -> str:
         """The group of the case's category in the playbook ("" if the playbook has none)."""
-        categories = getattr(self.playbook, "categories", None) or {}
-        category = categories.get(record.core.get("category", ""))
-        return str(getattr(category, "group", "") or "")
+        category = self.playbook.categories.get(record.core.get("category", ""))
+        return category.group if category is not None else ""
 
     def add_person(self, case_id: str, person: NewPerson) -> Case:
         """Add someone to a case (the retention review date may move with a child's birth date)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
@@ -33,7 +32,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add ``demo-data`` to the command line."""
     p = subparsers.add_parser("demo-data", help="add N fictional cases (all names invented)")
     cli.add_common(p)

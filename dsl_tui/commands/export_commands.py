@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
@@ -31,12 +31,15 @@ from dsl_tui.export.importer import PAGE_MISMATCH, CaseFile, HostileFile
 from dsl_tui.export.package import needs_passphrase, peek
 from dsl_tui.terminal import safe_line as _s
 
+if TYPE_CHECKING:
+    from dsl_tui.casebook import Casebook
+
 #: Shortest passphrase accepted for a case file (a generated one is 29 characters).
 MIN_FILE_PASSPHRASE = 12
 
 
 @contextmanager
-def unlocked(args: argparse.Namespace) -> Iterator[Any]:
+def unlocked(args: argparse.Namespace) -> Iterator[Casebook]:
     """The casebook of the unlocked vault, locked again (keys forgotten) when done."""
     from dsl_tui import session
 
@@ -97,7 +100,7 @@ def _export(args: argparse.Namespace) -> int:
         return _write_case_file(args, casebook)
 
 
-def _write_case_file(args: argparse.Namespace, casebook: Any) -> int:
+def _write_case_file(args: argparse.Namespace, casebook: Casebook) -> int:
     """Export the chosen cases to ``--out``."""
     ids = list(args.cases)
     if args.person:
@@ -222,7 +225,7 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add export, open, import and keygen to the command line."""
     p = subparsers.add_parser("export", help="write an encrypted case file (age format)")
     cli.add_common(p)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.errors import UsageError
 from dsl_tui.playbook import load_playbook
@@ -22,6 +22,9 @@ from dsl_tui.playbook.lint import lint
 from dsl_tui.playbook.review import GENERATOR, review_html
 from dsl_tui.terminal import safe_line
 from dsl_tui.vault.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from dsl_tui import cli
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -62,7 +65,7 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add ``playbook check`` and ``playbook review`` to the command line."""
     p = subparsers.add_parser("playbook", help="check the trust's playbook")
     sub = p.add_subparsers(dest="playbook_command", metavar="ACTION", required=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
@@ -27,7 +26,7 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add ``report`` to the command line."""
     p = subparsers.add_parser("report", help="anonymised yearly figures for the policy review")
     cli.add_common(p)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dsl_tui.errors import UsageError
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Question, Route, StepPlan, TriageResult
 from dsl_tui.playbook import Playbook, load_playbook
+
+if TYPE_CHECKING:
+    from dsl_tui import cli
 
 
 def answers_accepted(question: Question) -> tuple[str, ...]:
@@ -156,7 +159,7 @@ def _triage(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add ``triage`` to the command line."""
     p = subparsers.add_parser(
         "triage",

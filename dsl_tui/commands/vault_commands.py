@@ -134,7 +134,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: cli.Subcommands) -> None:
     """Add the vault subcommands."""
     p = subparsers.add_parser("init", help="create a vault without the TUI")
     cli.add_common(p)
