@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Any
 
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import triaged_under
@@ -33,14 +32,14 @@ th { background: #eee; }
 """
 
 
-def _t(value: Any) -> str:
+def _t(value: object) -> str:
     """Escaped text of any value; ``None`` and empty as a dash."""
     if value is None or value == "":
         return "&ndash;"
     return escape(safe_text(value), quote=True)
 
 
-def _when(value: Any) -> str:
+def _when(value: object) -> str:
     """An ISO time as "2026-03-04 09:15 UTC", escaped."""
     if not value:
         return "&ndash;"
@@ -75,7 +74,7 @@ def _clauses_section(clauses: dict[str, str]) -> str:
     return f'<h2>Policy clauses cited</h2><table class="meta">{rows}</table>'
 
 
-def _pre(value: Any) -> str:
+def _pre(value: object) -> str:
     """Free text with its line breaks kept (``<br>``, not ``<pre>``, so text browsers wrap it)."""
     return f'<div class="text">{_t(value).replace(chr(10), "<br>")}</div>'
 

@@ -13,11 +13,14 @@ import types
 import typing
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from dsl_tui.errors import ExportError
-from dsl_tui.jsontypes import Doc
+from dsl_tui.jsontypes import Doc, JsonValue
 from dsl_tui.model import Case, ChronologyEntry
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FORMAT_NAME = "dsl-tui case file"
 #: 2 added each case's ``playbook_version``; version 1 files (without it) are still read.
@@ -58,7 +61,7 @@ def _bad(where: str, what: str) -> SchemaError:
 # ---------------------------------------------------------------------------------- encoding
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: object) -> JsonValue:
     """A model value as plain JSON: dataclasses to objects, times to ISO 8601, enums to text."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -97,8 +100,11 @@ def dumps(document: Doc) -> bytes:
 
 # ---------------------------------------------------------------------------------- decoding
 
+#: A model dataclass being decoded.
+T = TypeVar("T", bound="DataclassInstance")
 
-def _decode(value: Any, hint: Any, where: str) -> Any:
+
+def _decode(value: object, hint: object, where: str) -> object:
     """Decode ``value`` as the type ``hint``; SchemaError naming ``where`` if it does not fit."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
@@ -171,7 +177,7 @@ def _decode(value: Any, hint: Any, where: str) -> Any:
     raise _bad(where, "unsupported type")  # pragma: no cover - a model type we do not know
 
 
-def decode_dataclass(cls: type, value: Any, where: str) -> Any:
+def decode_dataclass(cls: type[T], value: object, where: str) -> T:
     """Build the frozen dataclass ``cls`` from a JSON object, refusing unknown or missing keys."""
     if not isinstance(value, dict):
         raise _bad(where, "expected an object")
@@ -180,7 +186,7 @@ def decode_dataclass(cls: type, value: Any, where: str) -> Any:
     unknown = set(value) - set(fields)
     if unknown:
         raise _bad(where, "unknown field")
-    kwargs: Doc = {}
+    kwargs: dict[str, object] = {}
     for name, field in fields.items():
         if name not in value:
             no_default = (
@@ -194,17 +200,20 @@ def decode_dataclass(cls: type, value: Any, where: str) -> Any:
     return cls(**kwargs)
 
 
-def decode_case(record: Any, where: str) -> tuple[Case, tuple[ChronologyEntry, ...]]:
+def decode_case(record: object, where: str) -> tuple[Case, tuple[ChronologyEntry, ...]]:
     """A case and its chronology from one entry of the ``cases`` list."""
     if not isinstance(record, dict):
         raise _bad(where, "expected an object")
     fields = dict(record)
-    chronology = _decode(fields.pop("chronology", []), tuple[ChronologyEntry, ...], where)
+    chronology = cast(
+        "tuple[ChronologyEntry, ...]",
+        _decode(fields.pop("chronology", []), tuple[ChronologyEntry, ...], where),
+    )
     case = decode_dataclass(Case, fields, where)
     return case, chronology
 
 
-def _check_str_map(value: Any, where: str) -> dict[str, str]:
+def _check_str_map(value: object, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or len(value) > MAX_ITEMS:
         raise _bad(where, "expected an object of texts")
     for key, text in value.items():
@@ -213,7 +222,7 @@ def _check_str_map(value: Any, where: str) -> dict[str, str]:
     return dict(value)
 
 
-def validate(document: Any) -> list[tuple[Case, tuple[ChronologyEntry, ...]]]:
+def validate(document: object) -> list[tuple[Case, tuple[ChronologyEntry, ...]]]:
     """Check a whole document against the schema; return its cases. Raises SchemaError."""
     if not isinstance(document, dict):
         raise _bad("document", "expected an object")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import triaged_under
 
 
-def _when(value: Any) -> str:
+def _when(value: object) -> str:
     if not value:
         return "-"
     try:
@@ -23,7 +22,7 @@ def _when(value: Any) -> str:
     )
 
 
-def _v(value: Any) -> str:
+def _v(value: object) -> str:
     return "-" if value in (None, "") else str(value)
 
 

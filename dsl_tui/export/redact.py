@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from dsl_tui.jsontypes import Doc
+from dsl_tui.jsontypes import Doc, JsonValue
 from dsl_tui.model import Person
 
 #: Roles whose names ``--redact pupils`` hides: a parent's name points straight at the child.
@@ -90,7 +89,7 @@ class Redactor:
             lambda m: self.names.get(" ".join(m.group(0).split()).casefold(), "?"), value
         )
 
-    def walk(self, value: Any) -> Any:
+    def walk(self, value: JsonValue) -> JsonValue:
         """Redact every string inside nested lists and dicts (keys are the schema's, left alone)."""
         if isinstance(value, str):
             return self.text(value)
@@ -101,7 +100,7 @@ class Redactor:
         return value
 
 
-def _staff_names(value: Any, found: set[str]) -> None:
+def _staff_names(value: object, found: set[str]) -> None:
     """Collect the values of fields that name a staff user, anywhere in the document."""
     if isinstance(value, dict):
         for key, inner in value.items():

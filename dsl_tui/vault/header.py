@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from dsl_tui.errors import VaultTampered
+from dsl_tui.jsontypes import JsonValue
 from dsl_tui.vault.kdf import KEY_BYTES, SALT_BYTES, KdfParams, derive_key
 
 MAGIC = b"DSLVAULT"
@@ -60,7 +60,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def unb64(text: Any, length: int) -> bytes:
+def unb64(text: JsonValue, length: int) -> bytes:
     """Decode base64 of exactly ``length`` bytes, else VaultTampered."""
     try:
         raw = base64.b64decode(text, validate=True)
@@ -71,7 +71,7 @@ def unb64(text: Any, length: int) -> bytes:
     return raw
 
 
-def unhex(text: Any, length: int) -> bytes:
+def unhex(text: JsonValue, length: int) -> bytes:
     """Decode hex of exactly ``length`` bytes, else VaultTampered."""
     try:
         raw = bytes.fromhex(text)
@@ -115,7 +115,7 @@ class Slot:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> Slot:
+    def from_json(cls, data: object) -> Slot:
         """Parse one header slot entry (VaultTampered if malformed)."""
         if not isinstance(data, dict):
             raise _tampered("The vault header")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
@@ -105,7 +104,7 @@ class KdfParams:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> KdfParams:
+    def from_json(cls, data: object) -> KdfParams:
         """Parse a header's ``kdf`` entry and check its bounds (VaultTampered if unusable)."""
         if not isinstance(data, dict) or data.get("algorithm") != "argon2id":
             raise VaultTampered(

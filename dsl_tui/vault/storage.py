@@ -25,20 +25,24 @@ from __future__ import annotations
 import gc
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
 from tinydb import TinyDB
 from tinydb.queries import QueryLike
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Document
+from tinydb.table import Table as TinyTable
 
 from dsl_tui.errors import StorageError
-from dsl_tui.jsontypes import Doc, DocView
+from dsl_tui.jsontypes import Doc, DocView, JsonValue
 
-Tables = dict[str, Doc]
+#: One table: each document by its doc id (as text).
+Table = dict[str, Doc]
+#: The whole document: each table by its name.
+Tables = dict[str, Table]
 Persist = Callable[[bytes], None]
 
 #: Tables a snapshot keeps packed (one JSON text, decoded when first read). The audit log holds
@@ -79,13 +83,13 @@ class Packed:
     ops: list[Doc] = field(default_factory=list)
 
     @classmethod
-    def of(cls, table: DocView) -> Packed:
+    def of(cls, table: Table) -> Packed:
         """Pack a live table."""
         next_id = max(map(int, table), default=0) + 1
         return cls(json.dumps(table, separators=(",", ":")), next_id)
 
     @classmethod
-    def parse(cls, value: Any) -> Packed:
+    def parse(cls, value: object) -> Packed:
         """From the snapshot's ``packed`` entry (ValueError when it is not in that form)."""
         if not isinstance(value, dict) or set(value) - {"text", "next_id", "ops"}:
             raise ValueError("packed table")
@@ -109,7 +113,7 @@ class Packed:
         """The snapshot's entry for this table."""
         return {"text": self.text, "next_id": self.next_id, "ops": self.ops}
 
-    def decode(self) -> Doc:
+    def decode(self) -> Table:
         """The table with every kept operation applied (ValueError if the text is not a table)."""
         try:
             with collector_paused():
@@ -125,7 +129,7 @@ class Packed:
         return holder["t"]
 
 
-def clone(value: Any) -> Any:
+def clone(value: JsonValue) -> JsonValue:
     """A deep copy of a JSON-like value (faster than ``copy.deepcopy``)."""
     if isinstance(value, dict):
         return {k: clone(v) for k, v in value.items()}
@@ -176,13 +180,13 @@ class VaultDocument(Document):
         super().__init__({k: clone(v) for k, v in value.items()}, doc_id)
 
 
-class StagedTable(MutableMapping[int, Any]):
+class StagedTable(MutableMapping[int, Doc]):
     """What a TinyDB updater sees: the live table, copied on first touch, with changes recorded."""
 
-    def __init__(self, base: Doc) -> None:
+    def __init__(self, base: Table) -> None:
         self._base = base
         self.cleared = False
-        self.changed: dict[int, Any] = {}
+        self.changed: dict[int, Doc] = {}
         self.removed: set[int] = set()
 
     def _in_base(self, doc_id: int) -> bool:
@@ -191,16 +195,16 @@ class StagedTable(MutableMapping[int, Any]):
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self.changed or (isinstance(doc_id, int) and self._in_base(doc_id))
 
-    def __getitem__(self, doc_id: int) -> Any:
+    def __getitem__(self, doc_id: int) -> Doc:
         if doc_id in self.changed:
             return self.changed[doc_id]
         if self._in_base(doc_id):
-            doc = clone(self._base[str(doc_id)])
+            doc: Doc = clone(self._base[str(doc_id)])
             self.changed[doc_id] = doc
             return doc
         raise KeyError(doc_id)
 
-    def __setitem__(self, doc_id: int, doc: Any) -> None:
+    def __setitem__(self, doc_id: int, doc: Doc) -> None:
         self.changed[doc_id] = doc
 
     def __delitem__(self, doc_id: int) -> None:
@@ -304,7 +308,7 @@ class VaultStorage(Storage):
                 self._unpack(name)
             return tables
 
-    def live_table(self, name: str) -> Doc | None:
+    def live_table(self, name: str) -> Table | None:
         """One live table (decoded first if packed), or None when there is none. For this
         package only: never hand it out; iterate it only while holding :attr:`lock`."""
         if name in self._packed:
@@ -346,7 +350,7 @@ class VaultStorage(Storage):
         iterate it only while holding :attr:`lock`)."""
         return self._live()
 
-    def snapshot_parts(self) -> tuple[Tables, Doc]:
+    def snapshot_parts(self) -> tuple[Tables, dict[str, Doc]]:
         """What a new snapshot holds (call holding :attr:`lock`): the live tables, and the
         packed tables as saved entries. A table in :data:`PACKED_TABLES` is packed again; one
         whose kept operations passed :data:`MAX_PACKED_OPS` is decoded to fold them in."""
@@ -360,7 +364,7 @@ class VaultStorage(Storage):
             packed_out[name] = Packed.of(raw[name]).saved()
         return tables, packed_out
 
-    def read_tables(self, names: Iterable[str]) -> dict[str, Doc]:
+    def read_tables(self, names: Iterable[str]) -> Tables:
         """Some live tables by name ({} for a missing one), decoding only those."""
         return {name: self.live_table(name) or {} for name in names}
 
@@ -368,7 +372,7 @@ class VaultStorage(Storage):
         """A number that changes whenever table ``name`` is saved (read it under :attr:`lock`)."""
         return self._versions.get(name, 0)
 
-    def table_copy(self, name: str) -> Doc:
+    def table_copy(self, name: str) -> Table:
         """A shallow copy of one table, taken under the lock (safe to iterate in any thread)."""
         with self.lock:
             return dict(self.live_table(name) or {})
@@ -377,12 +381,12 @@ class VaultStorage(Storage):
         """A shallow copy of the table map (TinyDB's drop_table mutates what it reads)."""
         return dict(self._live())
 
-    def write(self, data: dict[str, Doc]) -> None:
+    def write(self, data: Tables) -> None:
         """A whole-document write (TinyDB's drop_table(s)): journal the tables that differ."""
         with self.lock:
             self._write(data)
 
-    def _write(self, data: dict[str, Doc]) -> None:
+    def _write(self, data: Tables) -> None:
         live = self._live()
         ops: list[Doc] = [{"op": "drop", "t": n} for n in live if n not in data]
         for name, table in data.items():
@@ -457,18 +461,18 @@ def memory_storage(journal: MemoryJournal | None = None) -> VaultStorage:
     return VaultStorage({}, persist=journal if journal is not None else MemoryJournal())
 
 
-class TableView(DocView):
+class TableView(Mapping[str, Doc]):
     """A live table as TinyDB's reads see it: lookups go straight to it; iteration walks a copy
     of its pairs taken under the storage lock, so a save in another thread cannot break it."""
 
-    def __init__(self, raw: Doc, lock: AbstractContextManager[Any]) -> None:
+    def __init__(self, raw: Table, lock: AbstractContextManager[object]) -> None:
         self._raw = raw
         self._lock = lock
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> Doc:
         return self._raw[key]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Doc | None = None) -> Doc | None:  # type: ignore[override]
         """The document stored under ``key`` (a string doc id), or ``default``."""
         return self._raw.get(key, default)
 
@@ -478,7 +482,7 @@ class TableView(DocView):
     def __len__(self) -> int:
         return len(self._raw)
 
-    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+    def items(self) -> list[tuple[str, Doc]]:  # type: ignore[override]
         """Every (doc id, document) pair as it was at one moment."""
         with self._lock:
             return list(self._raw.items())
@@ -492,7 +496,11 @@ class TableView(DocView):
         return iter(self.keys())
 
 
-class JournalTable(Table):
+#: What :meth:`JournalTable.search` caches for a query: the table's version and the hits.
+_Hits = tuple[int, list[tuple[str, Doc]]]
+
+
+class JournalTable(TinyTable):
     """A TinyDB table whose every change becomes one journal record, copies in and copies out."""
 
     document_class = VaultDocument
@@ -513,7 +521,7 @@ class JournalTable(Table):
         """The storage's next id (one count per table, whichever path saves)."""
         return self._vault_storage.next_id(self.name)
 
-    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+    def _update_table(self, updater: Callable[[dict[int, DocView]], None]) -> None:
         """Run ``updater`` on a staged copy, journal the delta, then apply it to memory."""
         storage = self._vault_storage
         with storage.lock:
@@ -530,30 +538,34 @@ class JournalTable(Table):
         storage = self._vault_storage
         with storage.lock:  # TinyDB's LRU cache is not thread-safe; the table changes in place
             version = storage.version(self.name)
-            cached: Any = self._query_cache.get(cond)
+            # The cache holds (table version, matching pairs), not TinyDB's own document lists.
+            cached = cast("_Hits | None", self._query_cache.get(cond))
             # A hit counts only if the table was not saved since (through any path, also
             # ``VaultStorage.commit`` directly).
             pairs = None if cached is not None and cached[0] == version else self._pairs()
-        hits: list[tuple[str, Any]]
+        hits: list[tuple[str, Doc]]
         if pairs is None:
+            assert cached is not None  # no pairs were taken: a hit
             hits = cached[1]
         else:
             hits = [(k, doc) for k, doc in pairs if cond(doc)]
             is_cacheable: Callable[[], bool] = getattr(cond, "is_cacheable", lambda: True)
             if is_cacheable():
-                entry: Any = (version, hits)
                 with storage.lock:
-                    self._query_cache[cond] = entry
+                    self._query_cache[cond] = cast("list[Document]", (version, hits))
         return [self.document_class(doc, self.document_id_class(k)) for k, doc in hits]
 
-    def _pairs(self) -> list[tuple[str, Any]]:
+    def _pairs(self) -> list[tuple[str, Doc]]:
         return list((self._vault_storage.live_table(self.name) or {}).items())
 
     def _matching_ids(self, cond: QueryLike) -> list[int]:
         return [int(k) for k, doc in self._read_table().items() if cond(doc)]
 
     def update(
-        self, fields: Any, cond: QueryLike | None = None, doc_ids: Iterable[int] | None = None
+        self,
+        fields: DocView | Callable[[MutableMapping[str, JsonValue]], None],
+        cond: QueryLike | None = None,
+        doc_ids: Iterable[int] | None = None,
     ) -> list[int]:
         """TinyDB's update; a condition is resolved to ids first so only matches are copied."""
         with self._vault_storage.lock:

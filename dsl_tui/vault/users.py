@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from dsl_tui.errors import UsageError
 from dsl_tui.jsontypes import Doc
@@ -32,7 +31,7 @@ def check_name(text: str, what: str) -> None:
         raise UsageError(f"The user's {what} must be printable and at most {MAX_NAME} characters.")
 
 
-def _when(text: Any) -> datetime | None:
+def _when(text: object) -> datetime | None:
     try:
         when = datetime.fromisoformat(str(text))
     except ValueError:
