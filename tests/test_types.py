@@ -1,4 +1,5 @@
-"""The type checker agrees with the code: ``mypy`` over the domain and the screens is clean.
+"""The type checker agrees with the code: ``mypy --strict`` over the domain and the screens is
+clean (``strict = true`` in pyproject.toml; said again here so the gate cannot slip).
 
 Runs on the checkout's sources laid out as the wheel installs them (``screens/`` as
 ``dsl_tui/screens``, ``data/`` as ``dsl_tui/data``), with the settings in pyproject.toml.
@@ -27,7 +28,16 @@ def installed_layout(into: Path) -> Path:
 def test_mypy_finds_no_type_errors(tmp_path: Path) -> None:
     root = installed_layout(tmp_path / "pkg")
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "c"), "-p", "dsl_tui"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "-p",
+            "dsl_tui",
+        ],
         capture_output=True,
         text=True,
         cwd=root,
