@@ -392,13 +392,16 @@ async def test_the_report_screen_shows_no_case_text_and_any_year_safely() -> Non
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReportScreen))
         shown = rendered(app)
-        assert "2026: 3 case(s)" in shown and "pupil M.T., Y8" in shown, shown
+        assert "2026: 3 case(s)" in shown and "a pupil in Y8" in shown, shown
         assert PUPIL not in shown and "pwned" not in shown and not raw_terminal_controls(shown)
         await pilot.press("left", *["right"] * 11)  # years with no cases, far ahead
         shown = rendered(app)
         assert "2036: 0 case(s)" in shown and not raw_terminal_controls(shown)
         assert not [n for n in notices(app) if "unexpected" in n.lower()], notices(app)
 
+
+#: A name in other scripts, without the bidi override RTL_EMOJI ends with.
+SCRIPTS_EMOJI = RTL_EMOJI.replace("\u202e", "")
 
 #: Export screen fields: what is typed, and what the screen must answer.
 EXPORT_CASES = {
@@ -407,7 +410,10 @@ EXPORT_CASES = {
     "out-huge": ("out", HUGE_TEXT, "That file name is too long"),
     "out-escapes": ("out", f"{{tmp}}/{HOSTILE_NAME}.age", "control characters"),
     "out-no-folder": ("out", "{tmp}/not-there/case.age", "folder for the case file does not"),
-    "out-rtl-emoji": ("out", f"{{tmp}}/{RTL_EMOJI}.age", "Written: "),
+    # Hebrew, Arabic and emoji are a name like any other; a bidi override (U+202E, in RTL_EMOJI)
+    # in a file name is a spoofing trick, refused with the control characters.
+    "out-scripts-emoji": ("out", f"{{tmp}}/{SCRIPTS_EMOJI}.age", "Written: "),
+    "out-rtl-override": ("out", f"{{tmp}}/{RTL_EMOJI}.age", "control characters"),
 }
 #: What the export screen says when a field is left empty.
 EXPORT_EMPTY = {
@@ -451,7 +457,7 @@ async def test_the_export_screen_refuses_what_it_cannot_use(tmp_path: Path, name
         assert says in message(), message()[:300]
         assert_nothing_raw(app)
         if says.startswith("Written"):
-            assert (tmp_path / f"{RTL_EMOJI}.age").read_bytes().startswith(b"age-enc")
+            assert (tmp_path / f"{SCRIPTS_EMOJI}.age").read_bytes().startswith(b"age-enc")
             return
         assert vault_state(book, case_id) == before
         assert not list(tmp_path.iterdir())

@@ -87,9 +87,13 @@ def case_record(case: Case, chronology: typing.Sequence[ChronologyEntry] = ()) -
     return record
 
 
-#: DEL and the C1 controls, which ``json`` leaves raw with ``ensure_ascii=False``: written as
-#: ``\u`` escapes instead, so printing the file on a terminal never acts on one (same data).
-_RAW_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+#: DEL, the C1 controls and the bidi embeddings, overrides and isolates, which ``json`` leaves
+#: raw with ``ensure_ascii=False``: written as ``\u`` escapes instead, so printing the file on a
+#: terminal never acts on one and no text reads reversed (the data is the same).
+_RAW_CONTROLS = {
+    code: f"\\u{code:04x}"
+    for code in [*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
 
 
 def dumps(document: Doc) -> bytes:
