@@ -84,8 +84,46 @@ class AnswerSpec:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A step's deadline from the report: a length of time, or a number of working days.
+
+    ``dsl_tui.deadlines.due_at`` turns it into a due time (working days skip weekends, bank
+    holidays and the trust's closure days).
+    """
+
+    after: timedelta = timedelta(0)
+    working_days: int = 0
+
+    @property
+    def nominal(self) -> timedelta:
+        """The length counting a working day as one calendar day (for sorting, never later)."""
+        return self.after + timedelta(days=self.working_days)
+
+    def __str__(self) -> str:
+        if self.working_days:
+            return f"{self.working_days} working day{'s' if self.working_days > 1 else ''}"
+        minutes = int(self.after.total_seconds()) // 60
+        if minutes <= 0:
+            return "now"
+        count, unit = minutes, "minute"
+        for size, name in ((1440, "day"), (60, "hour")):
+            if minutes % size == 0:
+                count, unit = minutes // size, name
+                break
+        return f"{count} {unit}{'s' if count > 1 else ''}"
+
+
+@dataclass(frozen=True)
 class StepPlan:
-    """A step that triage proposes, before it becomes part of a case."""
+    """A step that triage proposes, before it becomes part of a case.
+
+    ``due`` is the step's deadline (``dsl_tui.deadlines.due_at`` turns it into a time);
+    ``due_after`` is its nominal length (working days counted as calendar days), kept for
+    sorting and for callers that give a plain length; when both are given, ``due`` wins.
+    ``deadline`` is the deadline in words. ``actor_key`` names the playbook actor behind ``actor``;
+    ``sources`` lists the sides of the concern (answers of the facet question, e.g.
+    ``staff_conduct``) that gave the step, empty when the concern has one side.
+    """
 
     key: str
     title: str
@@ -95,8 +133,20 @@ class StepPlan:
     detail: str = ""
     route: str | None = None
     needs: tuple[AnswerSpec, ...] = ()
+    due: Deadline | None = None
+    actor_key: str = ""
+    sources: tuple[str, ...] = ()
+
     #: The deadline in the playbook's own words ("1 working day"), as the trust wrote it.
     due_words: str = ""
+
+    def __post_init__(self) -> None:
+        # One truth: ``due``. A plain length (older callers, tests) becomes a calendar one.
+        if self.due is None:
+            if self.due_after is not None:
+                object.__setattr__(self, "due", Deadline(after=self.due_after))
+        else:
+            object.__setattr__(self, "due_after", self.due.nominal)
 
     @property
     def deadline(self) -> str:
@@ -104,6 +154,8 @@ class StepPlan:
         "1 working day"; "no deadline" when the step has none."""
         if self.due_words:
             return " ".join(self.due_words.split())
+        if self.due is not None and self.due.working_days:
+            return str(self.due)
         if self.due_after is None:
             return "no deadline"
         minutes = int(self.due_after.total_seconds() // 60)
@@ -135,11 +187,34 @@ class Question:
     clause: str = ""
     choices: tuple[Choice, ...] = ()
     warning: str = ""
+    #: A choice question whose answer may be several choices (the sides of the concern).
+    multi: bool = False
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One side of a concern with several sides (e.g. a staff breach, and content about them).
+
+    ``answer`` is the chosen answer of the playbook's facet question; the rest is what triage of
+    that side alone found.
+    """
+
+    answer: str
+    label: str
+    category: str
+    category_title: str
+    clause: str
+    risk: Risk
 
 
 @dataclass(frozen=True)
 class TriageResult:
-    """What the playbook decides from the answers: category, risk and steps."""
+    """What the playbook decides from the answers: category, risk and steps.
+
+    For a concern with several sides, ``category`` (and its title and clause) is the primary
+    side's, ``facets`` lists every side (primary first), each step's ``sources`` says which sides
+    gave it, and ``retention_rules`` lists each side's records rule (``retention`` is the first).
+    """
 
     category: str
     category_title: str
@@ -151,6 +226,8 @@ class TriageResult:
     warnings: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     retention: str = ""
+    facets: tuple[Facet, ...] = ()
+    retention_rules: tuple[str, ...] = ()
 
     @property
     def is_safeguarding(self) -> bool:

@@ -78,5 +78,6 @@ def all_paths(playbook: Playbook, limit: int = 20_000) -> Iterator[dict[str, str
 
 
 def answered(**answers: str) -> Mapping[str, str]:
-    """Answers for a triage table row; immediate danger is "no" unless given."""
-    return {"immediate_danger": "no", **answers}
+    """Answers for a triage table row; immediate danger is "no" unless given, and so is "the
+    member of staff is the headteacher" (ignored on paths that do not ask it)."""
+    return {"immediate_danger": "no", "subject_is_head": "no", **answers}

@@ -73,6 +73,7 @@ def test_retention_on_the_real_rules() -> None:
     assert closed.review_on == date(2032, 4, 1)  # 6 years from closure
     staff = casebook.log_concern(
         bullying_report(school="sra", people=(NewPerson(PersonRole.STAFF, "Martin Holloway"),)),
-        walk(about="staff_conduct", breach_kind="unlawful"),
-    )
+        walk(about="staff_conduct", breach_kind="unlawful", involves_children="yes",
+             harm_threshold="yes"),
+    )  # fmt: skip
     assert staff.review_on == date(2036, 3, 2)  # 10 years from the allegation (reported at T0)

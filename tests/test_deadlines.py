@@ -64,13 +64,13 @@ def test_calendar_deadlines_are_exact_lengths() -> None:
 
 def test_a_plain_length_still_makes_a_step_plan() -> None:
     plan = StepPlan("talk", "Talk to the child", "DSL", "7.1", timedelta(hours=4))
-    assert plan.deadline == Deadline(after=timedelta(hours=4))
-    assert StepPlan("lado", "Refer", "DSL", "KCSIE", deadline=ONE_DAY).due_after == timedelta(1)
+    assert plan.due == Deadline(after=timedelta(hours=4))
+    assert StepPlan("lado", "Refer", "DSL", "KCSIE", due=ONE_DAY).due_after == timedelta(1)
 
 
 def test_the_playbook_keeps_working_days_and_its_closure_days() -> None:
     playbook = shipped()
-    assert playbook.steps["refer_lado"].deadline == ONE_DAY
+    assert playbook.steps["refer_lado"].due == ONE_DAY
     assert not playbook.calendar.is_working_day(date(2026, 12, 21))
     # Tuesday 22 December 2026 at 10:00 (a closure day) to Monday 4 January 2027.
     reported = london(2026, 12, 18, 10, 0)

@@ -235,7 +235,8 @@ def test_a_trust_can_ship_its_own_policy_text(tmp_path: Path) -> None:
 def test_lint_finds_nothing_wrong_in_the_shipped_playbook() -> None:
     report = lint(shipped())
     assert report.problems == ()
-    assert report.paths > 100 and report.longest <= 13
+    # Two sides of a concern ask both sides' questions: still well under twenty.
+    assert report.paths > 100 and report.longest <= 22
 
 
 def test_lint_finds_a_category_hidden_behind_a_broader_rule() -> None:

@@ -883,5 +883,6 @@ def test_retention_follows_the_category() -> None:
     assert bullying.retention == "child_protection"
     assert playbook.retention_years("child_protection") == 25
     staff = playbook.triage(breach("copyright", involves_children="no", breach_unlawful="no"))
-    assert staff.retention == "staff_allegation"
+    # A copyright breach is a conduct record, never an allegation (KCSIE Part 4 Section 2).
+    assert staff.retention == "staff_conduct_record"
     assert playbook.retention_years("staff_allegation") == 10

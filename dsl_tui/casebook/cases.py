@@ -27,6 +27,7 @@ from dsl_tui.casebook.retention import review_date
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseViews
 from dsl_tui.casebook.work import CaseWork
+from dsl_tui.deadlines import PLAIN_CALENDAR, WorkingCalendar, due_at
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
@@ -265,6 +266,8 @@ class Casebook(CaseWork, CaseViews):
             "retention": result.retention,
             # The steps below are the playbook's at this version; a later edit never changes them.
             "playbook_version": str(getattr(self.playbook, "version", "") or ""),
+            # Each side's records rule (a concern with several sides keeps the longest).
+            "retention_rules": list(result.retention_rules or (result.retention,)),
             "triage_reasons": list(result.reasons),
             "triage_warnings": list(result.warnings),
             "call_now": [r.key for r in result.call_now],
@@ -326,8 +329,15 @@ class Casebook(CaseWork, CaseViews):
         raise UsageError("That school is not in the trust's playbook.")
 
     def _plan_doc(self, case_id: str, step_id: str, plan: StepPlan, reported: datetime) -> Doc:
-        due = reported + plan.due_after if plan.due_after is not None else None
-        return step_doc(case_id, step_id, plan, due)
+        # Working days skip weekends, bank holidays and the trust's closure days.
+        return step_doc(case_id, step_id, plan, due_at(reported, plan.due, self.calendar))
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The trust's working days (from its playbook), for working-day deadlines."""
+        calendar = getattr(self.playbook, "calendar", None)
+        # A stand-in playbook without a calendar still skips weekends and bank holidays.
+        return calendar if isinstance(calendar, WorkingCalendar) else PLAIN_CALENDAR
 
     @staticmethod
     def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc:
@@ -354,15 +364,21 @@ class Casebook(CaseWork, CaseViews):
         }
 
     def _review_on(self, core: Doc, people: list[Doc]) -> date:
-        """The retention review date from the playbook's rule for this case."""
-        key = core.get("retention", "") or ""
-        years = self.playbook.retention_years(key) if key else 25
-        rule = getattr(self.playbook, "retention", {}).get(key) if key else None
-        starts = str(getattr(rule, "starts", "") or "")
+        """The retention review date from the playbook's rules for this case (the latest).
+
+        A case stored before ``retention_rules`` existed has its one ``retention`` rule.
+        """
+        keys = [k for k in core.get("retention_rules") or [core.get("retention", "")] if k]
         reported = (parse_dt(core["reported_at"]) or self._clock()).date()
         closed_at = parse_dt(core.get("closed_at"))
         closed = closed_at.date() if closed_at else None
-        return review_date(key, years, reported, people, starts=starts, closed=closed)
+        dates = []
+        for key in keys or [""]:
+            years = self.playbook.retention_years(key) if key else 25
+            rule = getattr(self.playbook, "retention", {}).get(key) if key else None
+            starts = str(getattr(rule, "starts", "") or "")
+            dates.append(review_date(key, years, reported, people, starts=starts, closed=closed))
+        return max(dates)
 
     # ------------------------------------------------------------------ reading
     def case(self, case_id: str, *, view: bool = True) -> Case:

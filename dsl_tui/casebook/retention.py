@@ -3,8 +3,10 @@
 The trust's rules (IRMS toolkit for schools, as the playbook states them):
 - child protection records: the child's date of birth + 25 years;
 - sexual abuse related: keep, review after 75 years;
-- allegations against staff: until normal retirement age or 10 years from the allegation,
-  whichever is longer (10 years when the staff member's age is not known);
+- allegations against staff that met the harm threshold: until normal pension age or 10 years
+  from the allegation, whichever is longer (10 years when the staff member's age is not known);
+- low-level concerns and other staff conduct records: as the trust sets, at least until the
+  member of staff leaves (KCSIE Part 4 Section 2): reviewed the trust's years after the concern;
 - other records: a number of years from the case's closure (set by the trust).
 
 The playbook names the rule (``TriageResult.retention``) and gives its years
@@ -21,7 +23,7 @@ from dsl_tui.casebook.records import parse_date
 from dsl_tui.jsontypes import DocView
 
 #: Years used when the playbook gives none for a rule.
-DEFAULT_YEARS = {"child": 25, "sexual": 75, "staff": 10, "closure": 6}
+DEFAULT_YEARS = {"child": 25, "sexual": 75, "staff": 10, "conduct": 6, "closure": 6}
 
 #: Normal retirement age assumed for a staff member whose date of birth is recorded.
 RETIREMENT_AGE = 67
@@ -36,12 +38,15 @@ def add_years(day: date, years: int) -> date:
 
 
 def rule_kind(key: str, starts: str = "") -> str:
-    """Which kind of rule a retention key (and its "starts" text) names: "sexual", "staff",
-    "closure" or "child"."""
+    """Which kind of rule a retention key (and its "starts" text) names: "sexual", "conduct",
+    "staff", "closure" or "child"."""
     low = key.lower()
     begins = starts.lower()
     if "sexual" in low or "keep" in low:
         return "sexual"
+    # Before "staff": a conduct record must never get the allegation rule (pension age).
+    if "conduct" in low or "low_level" in low:
+        return "conduct"
     if "staff" in low or "allegation" in low or "allegation" in begins:
         return "staff"
     if "clos" in begins:
@@ -82,7 +87,7 @@ def review_date(
         kind = "sexual" if kind in ("sexual", "child") else kind
     span = years if years is not None else DEFAULT_YEARS[kind]
     people = list(people)
-    if kind == "sexual":
+    if kind in ("sexual", "conduct"):
         return add_years(reported, span)
     if kind == "closure":
         return add_years(closed or reported, span)

@@ -7,13 +7,19 @@ against what was defined, so ``build_parts`` either returns a sound playbook or 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+from dsl_tui.deadlines import WorkingCalendar
 from dsl_tui.model import AnswerSpec, Choice, Question, Route, StepPlan
 from dsl_tui.playbook.rules import (
+    ActorRule,
     Always,
     BadEntry,
     CategoryRule,
     Condition,
     KeyPath,
+    RetentionRule,
     RiskRule,
     StepRule,
     parse_condition,
@@ -34,16 +40,20 @@ from dsl_tui.playbook.schema import (
     check_clause,
     check_key,
     keyed_tables,
+    parse_day,
     parse_duration,
     table_list,
 )
 
+#: ``{actor}`` in a step's title or detail: the name of whoever takes that part in the case.
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 #: Top-level fields the loader reads itself (before the rest is built).
 LOADER_FIELDS = ("policy_text",)
 #: Every top-level field of a playbook, checked first so that a misspelt table is named as such.
 TOP_FIELDS = (
     "version", "trust", "schools", "actors", "retention", "routes", "categories", "conditions",
-    "questions", "category_rules", "risk_rules", "steps", "step_rules", *LOADER_FIELDS,
+    "questions", "category_rules", "risk_rules", "steps", "step_rules", "actor_rules",
+    "retention_rules", "calendar", *LOADER_FIELDS,
 )  # fmt: skip
 
 
@@ -73,6 +83,9 @@ def build_parts(raw: object, sections: dict[str, PolicySection]) -> PlaybookPart
     risk_rules = _risk_rules(top, vocabulary, named, question_keys | {"category", "group"})
     steps = _steps(top, sections, actors, routes)
     step_rules = _step_rules(top, vocabulary, named, steps, routes)
+    actor_rules = _actor_rules(top, vocabulary, named, actors, routes)
+    retention_rules = _retention_rules(top, vocabulary, named, retention)
+    calendar = _calendar(top)
     top.finish()
     return PlaybookParts(
         version=version,
@@ -87,6 +100,9 @@ def build_parts(raw: object, sections: dict[str, PolicySection]) -> PlaybookPart
         risk_rules=risk_rules,
         steps=steps,
         step_rules=step_rules,
+        actor_rules=actor_rules,
+        retention_rules=retention_rules,
+        calendar=calendar,
     )
 
 
@@ -130,7 +146,12 @@ def _retention(top: Table) -> dict[str, Retention]:
         ):
             raise BadEntry((*table.path, "years"), "years must be a whole number from 1 to 200")
         found[key] = Retention(
-            key, table.text("title"), years, table.text("starts"), table.text("rule")
+            key,
+            table.text("title"),
+            years,
+            table.text("starts"),
+            table.text("rule"),
+            source=table.text("source", required=False),
         )
         table.finish()
     return found
@@ -277,6 +298,14 @@ def _questions(
         table.value("choices")
         clause = check_clause(table.text("clause"), (*table.path, "clause"), sections)
         ask_if = _when(table, vocabulary, named, frozenset(earlier), field="ask_if", required=False)
+        multi = table.value("multi")
+        if multi is not None and not isinstance(multi, bool):
+            raise BadEntry((*table.path, "multi"), "multi is true or false")
+        if multi and kind != "choice":
+            raise BadEntry((*table.path, "multi"), "only a choice question takes several answers")
+        if multi and any(a.question.multi for a in asked):
+            # Each side is triaged on its own; two such questions would multiply the sides.
+            raise BadEntry((*table.path, "multi"), "only one question may take several answers")
         question = Question(
             key=key,
             text=table.text("text"),
@@ -285,6 +314,7 @@ def _questions(
             clause=clause,
             choices=choices,
             warning=table.text("warning", required=False),
+            multi=bool(multi),
         )
         table.finish()
         asked.append(AskedQuestion(question, ask_if))
@@ -351,12 +381,17 @@ def _steps(
         route = table.text("route", required=False)
         if route and route not in routes:
             raise BadEntry((*table.path, "route"), f'"{route}" is not a known route')
+        for field in ("title", "detail"):
+            for name in _PLACEHOLDER.findall(str(table.raw.get(field) or "")):
+                if name not in actors:
+                    raise BadEntry((*table.path, field), f'"{{{name}}}" is not a known actor')
         found[key] = StepPlan(
             key=key,
             title=table.text("title"),
-            actor=actors[table.key("actor", dict(actors), "actor")],
+            actor=actors[actor_key := table.key("actor", dict(actors), "actor")],
+            actor_key=actor_key,
             clause=check_clause(table.text("clause"), (*table.path, "clause"), sections),
-            due_after=parse_duration(due, (*table.path, "due")) if due else None,
+            due=parse_duration(due, (*table.path, "due")) if due else None,
             detail=table.text("detail", required=False),
             route=route or None,
             needs=_needs(table),
@@ -418,3 +453,87 @@ def _names(table: Table, field: str, known: dict[str, object], what: str) -> tup
         if name not in known:
             raise BadEntry((*table.path, field, i), f'"{name}" is not a known {what}')
     return names
+
+
+def _actor_rules(
+    top: Table,
+    vocabulary: dict[str, frozenset[str]],
+    named: dict[str, Condition],
+    actors: dict[str, str],
+    routes: dict[str, Route],
+) -> tuple[ActorRule, ...]:
+    """``[[actor_rules]]``: when ``when`` holds, ``replace`` actors (and ``routes``) on steps."""
+    rules: list[ActorRule] = []
+    for table in table_list(top, "actor_rules", "actor rule", required=False):
+        when = _when(table, vocabulary, named, frozenset(vocabulary), required=True)
+        replace = _key_map(table, "replace", actors, "actor")
+        if not replace:
+            raise BadEntry((*table.path, "replace"), "an actor rule needs actors to replace")
+        rules.append(
+            ActorRule(
+                when=when,
+                actors=replace,
+                routes=_key_map(table, "routes", routes, "route"),
+                reason=table.text("reason", required=False),
+            )
+        )
+        table.finish()
+    return tuple(rules)
+
+
+def _key_map(
+    table: Table, field: str, known: Mapping[str, object], what: str
+) -> tuple[tuple[str, str], ...]:
+    """``{ old = "new" }``: both keys known (actors or routes)."""
+    raw = table.value(field)
+    if raw is None:
+        return ()
+    path = (*table.path, field)
+    if not isinstance(raw, dict):
+        raise BadEntry(path, f'{field} must be a table like {{ old_{what} = "new_{what}" }}')
+    pairs: list[tuple[str, str]] = []
+    for old, new in raw.items():
+        if old not in known:
+            raise BadEntry((*path, old), f'"{old}" is not a known {what}')
+        if not isinstance(new, str) or new not in known:
+            raise BadEntry((*path, old), f'"{new}" is not a known {what}')
+        pairs.append((str(old), new))
+    return tuple(pairs)
+
+
+def _retention_rules(
+    top: Table,
+    vocabulary: dict[str, frozenset[str]],
+    named: dict[str, Condition],
+    retention: dict[str, Retention],
+) -> tuple[RetentionRule, ...]:
+    """``[[retention_rules]]``: the first that holds names the records rule (else the category)."""
+    rules: list[RetentionRule] = []
+    for table in table_list(top, "retention_rules", "retention rule", required=False):
+        when = _when(table, vocabulary, named, frozenset(vocabulary), required=True)
+        rules.append(
+            RetentionRule(
+                when=when,
+                retention=table.key("retention", dict(retention), "retention rule"),
+                reason=table.text("reason", required=False),
+            )
+        )
+        table.finish()
+    return tuple(rules)
+
+
+def _calendar(top: Table) -> WorkingCalendar:
+    """``[calendar]``: the trust's closure days (besides weekends and bank holidays)."""
+    raw = top.value("calendar")
+    if raw is None:
+        return WorkingCalendar()
+    table = Table(raw, ("calendar",), '"calendar"')
+    days = table.value("closure_days")
+    path: KeyPath = ("calendar", "closure_days")
+    if days is None:
+        days = []
+    if not isinstance(days, list):
+        raise BadEntry(path, 'closure_days is a list of days like "2026-12-21"')
+    found = [parse_day(day, (*path, i)) for i, day in enumerate(days)]
+    table.finish()
+    return WorkingCalendar.with_closures(found)

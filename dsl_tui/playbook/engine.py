@@ -10,16 +10,20 @@ No code here knows any category: every rule is a condition on the answers (``pla
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from dsl_tui.deadlines import WorkingCalendar, due_at
 from dsl_tui.errors import NotFound, PlaybookInvalid, UsageError
-from dsl_tui.model import Question, Risk, Route, StepPlan, TriageResult
+from dsl_tui.model import Facet, Question, Risk, Route, StepPlan, TriageResult
 from dsl_tui.paths import data_dir
 from dsl_tui.playbook.build import build_parts
-from dsl_tui.playbook.rules import BadEntry, more_urgent
+from dsl_tui.playbook.rules import BadEntry, join_answer, more_urgent, split_answer
 from dsl_tui.playbook.schema import (
     Category,
     PlaybookParts,
@@ -56,8 +60,11 @@ class Playbook:
         self.categories: dict[str, Category] = dict(parts.categories)
         self.routes: dict[str, Route] = dict(parts.routes)
         self.actors: dict[str, str] = dict(parts.actors)
-        self.steps: dict[str, StepPlan] = dict(parts.steps)
+        #: Steps as a case without actor rules shows them (title placeholders filled in).
+        self.steps: dict[str, StepPlan] = {k: self._cast(p, {}, {}) for k, p in parts.steps.items()}
         self.retention: dict[str, Retention] = dict(parts.retention)
+        #: The days the trust works, for working-day deadlines (``dsl_tui.deadlines.due_at``).
+        self.calendar: WorkingCalendar = parts.calendar
         self._parts = parts
         self._sections = dict(sections)
 
@@ -74,17 +81,27 @@ class Playbook:
                 return asked.question
         raise NotFound(f"The playbook has no question called {key!r}.")
 
+    def facet_question(self) -> Question | None:
+        """The question whose answer may be several sides of the concern (``multi = true``)."""
+        return next((a.question for a in self._parts.questions if a.question.multi), None)
+
     def relevant_answers(self, answers: Mapping[str, str]) -> dict[str, str]:
         """The answers on the path the wizard would take, in order; answers off it are dropped.
 
         An answer left over from a branch the DSL went back out of (e.g. after changing what the
         concern is about) is ignored, so it cannot change the outcome. An answer that is not one of
-        the question's choices raises ``UsageError``.
+        the question's choices raises ``UsageError``. A multi-choice answer comes back with its
+        choices in the question's order (``"staff_content+staff_conduct"`` and its reverse are
+        one answer).
         """
         return {q.key: given for q, given in self._walk(answers) if given is not None}
 
     def next_question(self, answers: Mapping[str, str]) -> Question | None:
-        """The next question to ask given the answers so far, or None when triage is complete."""
+        """The next question to ask given the answers so far, or None when triage is complete.
+
+        With several sides chosen, the follow-up questions of every side are asked, one at a
+        time, in the playbook's order (questions shared by two sides are asked once).
+        """
         return next((q for q, given in self._walk(answers) if given is None), None)
 
     def _walk(self, answers: Mapping[str, str]) -> Iterator[tuple[Question, str | None]]:
@@ -97,10 +114,7 @@ class Playbook:
             if question.key not in answers:
                 yield question, None
                 continue
-            given = answers[question.key]
-            if given not in _answers_of(question):
-                # The value itself stays out of the message: it could be text a user typed.
-                raise UsageError(f"The answer to {question.key!r} is not one the question offers.")
+            given = _checked_answer(question, answers[question.key])
             facts[question.key] = given
             yield question, given
 
@@ -113,8 +127,27 @@ class Playbook:
         only raise the risk; every step rule that holds adds its steps (each once). Steps come
         soonest deadline first (ties in playbook order, undated last).
         ``call_now`` lists routes to phone at once; ``routes`` lists every route that applies.
+
+        A concern with several sides (several answers to the facet question) is triaged once per
+        side, on the answers of that side's path, and the results are joined: every step once
+        (``sources`` names the sides that gave it), the most urgent risk, every route, call and
+        warning; the primary side (most urgent, then first in the question's order) gives the
+        category, and ``facets`` lists each side's own category and risk.
         """
-        facts: dict[str, str] = self.relevant_answers(answers)
+        facts = self.relevant_answers(answers)
+        facet = self.facet_question()
+        sides = split_answer(facts[facet.key]) if facet and facet.key in facts else ()
+        if facet is None or len(sides) < 2:
+            return self._triage_side(facts)
+        results = [
+            (side, self._triage_side(self.relevant_answers({**facts, facet.key: side})))
+            for side in sides
+        ]
+        return _join(facet, results, self.steps)
+
+    def _triage_side(self, answers: dict[str, str]) -> TriageResult:
+        """Triage of one side of a concern (the answers on its path only)."""
+        facts = dict(answers)
         parts = self._parts
         rule = next(r for r in parts.category_rules if r.when.holds(facts))
         category = self.categories[rule.category]
@@ -135,28 +168,69 @@ class Playbook:
             if not step_rule.when.holds(facts):
                 continue
             for key in step_rule.steps:
-                steps.setdefault(key, self.steps[key])
+                steps.setdefault(key, parts.steps[key])
             for key in step_rule.call_now:
                 calls.setdefault(key, self.routes[key])
             for key in step_rule.routes:
                 routes.setdefault(key, self.routes[key])
             warnings.extend(w for w in step_rule.warnings if w not in warnings)
-        for step in steps.values():
+        actors: dict[str, str] = {}
+        moved: dict[str, str] = {}
+        for actor_rule in parts.actor_rules:
+            if actor_rule.when.holds(facts):
+                for old, new in actor_rule.actors:
+                    actors.setdefault(old, new)
+                for old, new in actor_rule.routes:
+                    moved.setdefault(old, new)
+                if actor_rule.reason:
+                    reasons.append(actor_rule.reason)
+        cast = {key: self._cast(plan, actors, moved) for key, plan in steps.items()}
+        routes = {moved.get(k, k): self.routes[moved.get(k, k)] for k in routes}
+        for step in cast.values():
             if step.route:
                 routes.setdefault(step.route, self.routes[step.route])
         all_routes = {**calls, **routes}
+        retention = next(
+            (r.retention for r in parts.retention_rules if r.when.holds(facts)),
+            category.retention,
+        )
         return TriageResult(
             category=category.key,
             category_title=category.title,
             clause=category.clause,
             risk=risk,
-            steps=tuple(sorted(steps.values(), key=_by_deadline)),
+            steps=tuple(sorted(cast.values(), key=_by_deadline)),
             call_now=tuple(calls.values()),
             routes=tuple(all_routes.values()),
             warnings=tuple(warnings),
             reasons=tuple(reasons),
-            retention=category.retention,
+            retention=retention,
+            retention_rules=(retention,),
         )
+
+    def _cast(
+        self, plan: StepPlan, actors: Mapping[str, str], routes: Mapping[str, str]
+    ) -> StepPlan:
+        """A step as this case has it: its actor (after actor rules), its route and its words.
+
+        ``{headteacher}`` in a title or detail becomes the name of whoever takes the
+        headteacher's part in this case (e.g. the chair of governors).
+        """
+        names = {key: self.actors[actors.get(key, key)] for key in self.actors}
+        actor_key = actors.get(plan.actor_key, plan.actor_key)
+        route = routes.get(plan.route, plan.route) if plan.route else plan.route
+        return replace(
+            plan,
+            actor=self.actors.get(actor_key, plan.actor),
+            actor_key=actor_key,
+            title=fill_names(plan.title, names),
+            detail=fill_names(plan.detail, names),
+            route=route,
+        )
+
+    def due_at(self, reported: datetime, step: StepPlan) -> datetime | None:
+        """When ``step`` is due for a concern reported at ``reported``, on the trust's calendar."""
+        return due_at(reported, step.due, self.calendar)
 
     # --- reference -------------------------------------------------------------------------
 
@@ -194,8 +268,96 @@ class Playbook:
 
 
 def _by_deadline(step: StepPlan) -> tuple[bool, timedelta]:
-    """Soonest deadline first, steps without one last; ties keep the playbook's order."""
-    return (step.due_after is None, step.due_after or timedelta(0))
+    """Soonest deadline first, steps without one last; ties keep the playbook's order.
+
+    A working day counts as a calendar day here: the order does not depend on the report's day.
+    """
+    nominal = step.due.nominal if step.due else None
+    return (nominal is None, nominal or timedelta(0))
+
+
+def _join(
+    facet: Question, results: list[tuple[str, TriageResult]], plain: Mapping[str, StepPlan]
+) -> TriageResult:
+    """One result for a concern with several sides: each side's result, joined."""
+    labels = {c.key: c.label for c in facet.choices}
+    # The most urgent side leads (its category is the case's); ties keep the question's order.
+    ordered = sorted(results, key=lambda pair: pair[1].risk.rank)
+    steps: dict[str, StepPlan] = {}
+    for side, result in ordered:
+        for step in result.steps:
+            had = steps.get(step.key)
+            if had is None:
+                steps[step.key] = replace(step, sources=(side,))
+                continue
+            sources = (*had.sources, side)
+            # A side where an actor rule moved the step (e.g. away from the headteacher) wins:
+            # a step is never left with someone the concern is about.
+            moved = step.actor_key != plain[step.key].actor_key
+            steps[step.key] = replace(step if moved else had, sources=sources)
+    primary = ordered[0][1]
+    risk = primary.risk
+    for _, result in ordered:
+        risk = more_urgent(risk, result.risk)
+
+    def union(field: str) -> tuple[Any, ...]:
+        seen: dict[Any, None] = {}
+        for _, result in ordered:
+            seen.update(dict.fromkeys(getattr(result, field)))
+        return tuple(seen)
+
+    return TriageResult(
+        category=primary.category,
+        category_title=primary.category_title,
+        clause=primary.clause,
+        risk=risk,
+        steps=tuple(sorted(steps.values(), key=_by_deadline)),
+        call_now=union("call_now"),
+        routes=union("routes"),
+        warnings=union("warnings"),
+        reasons=union("reasons"),
+        retention=primary.retention,
+        facets=tuple(
+            Facet(side, labels.get(side, side), r.category, r.category_title, r.clause, r.risk)
+            for side, r in ordered
+        ),
+        retention_rules=union("retention_rules"),
+    )
+
+
+_NAME = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def fill_names(text: str, names: Mapping[str, str]) -> str:
+    """``{actor}`` placeholders in a step's words, filled with the actors' names.
+
+    Inside a sentence a name is written in lower case ("tell the headteacher"), unless it is an
+    acronym ("CEOP") or starts the text.
+    """
+
+    def name(match: re.Match[str]) -> str:
+        found = names.get(match.group(1))
+        if found is None:
+            return match.group(0)
+        if match.start() > 0 and found[1:2].islower():
+            return found[0].lower() + found[1:]
+        return found
+
+    return _NAME.sub(name, text)
+
+
+def _checked_answer(question: Question, given: str) -> str:
+    """The answer as the walk keeps it; ``UsageError`` if the question does not offer it."""
+    # The value itself stays out of the messages: it could be text a user typed.
+    if question.multi and isinstance(given, str):
+        chosen = set(split_answer(given))
+        order = [c.key for c in question.choices]
+        if chosen and chosen <= set(order) and len(split_answer(given)) == len(chosen):
+            return join_answer(key for key in order if key in chosen)
+        raise UsageError(f"The answer to {question.key!r} is not one the question offers.")
+    if given not in _answers_of(question):
+        raise UsageError(f"The answer to {question.key!r} is not one the question offers.")
+    return given
 
 
 def _answers_of(question: Question) -> frozenset[str]:

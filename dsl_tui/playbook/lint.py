@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import combinations
 
 from dsl_tui.model import Question
 from dsl_tui.playbook.engine import Playbook
+from dsl_tui.playbook.rules import join_answer
 
 #: Stop walking after this many complete paths: the question tree is surely too big for a DSL.
 MAX_PATHS = 50_000
@@ -29,18 +31,56 @@ class LintReport:
 
 
 def _answers_of(question: Question) -> list[str]:
+    """The answers a walk tries (a multi-choice question: each single side; pairs come later)."""
     return ["yes", "no"] if question.kind == "yes_no" else [c.key for c in question.choices]
 
 
 def every_path(playbook: Playbook, limit: int = MAX_PATHS) -> Iterator[dict[str, str]]:
-    """Every complete set of answers the wizard can produce (at most ``limit``)."""
+    """Every complete set of answers the wizard can produce (at most ``limit``).
+
+    The multi-choice question (the sides of a concern) is tried with each single side, then
+    with each pair of sides; not with every subset, whose paths would multiply the paths of each
+    side together (2^n sides, each a product). A pair's paths are not the full product either:
+    each path of either side is met once, beside some path of the other side, and the walk then
+    goes on to any question only the pair asks. That meets every way two sides' rules touch (a
+    shared question asked once, a step both give, an actor rule moving one side's step); a
+    triple only repeats such joins. So the paths are the singles and the pairs, and properties
+    checked on them are meant to hold for any number of sides.
+    """
     count = 0
-    stack: list[dict[str, str]] = [{}]
-    while stack and count < limit:
+    facet = playbook.facet_question()
+    sides: dict[str, list[dict[str, str]]] = {}
+    for answers in _paths_from(playbook, {}):
+        if count >= limit:
+            return
+        count += 1
+        if facet is not None and facet.key in answers:
+            sides.setdefault(answers[facet.key], []).append(answers)
+        yield answers
+    if facet is None:
+        return
+    for first, second in combinations([c.key for c in facet.choices], 2):
+        ones, others = sides.get(first, []), sides.get(second, [])
+        if not ones or not others:
+            continue
+        for i in range(max(len(ones), len(others))):
+            # The first side's answers win where both sides answered a shared question.
+            both = {**others[i % len(others)], **ones[i % len(ones)]}
+            both[facet.key] = join_answer((first, second))
+            for answers in _paths_from(playbook, playbook.relevant_answers(both)):
+                if count >= limit:
+                    return
+                count += 1
+                yield answers
+
+
+def _paths_from(playbook: Playbook, start: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Every way to finish answering from ``start`` (depth first, in the questions' order)."""
+    stack: list[dict[str, str]] = [start]
+    while stack:
         answers = stack.pop()
         question = playbook.next_question(answers)
         if question is None:
-            count += 1
             yield answers
             continue
         for answer in reversed(_answers_of(question)):

@@ -9,6 +9,8 @@ A condition is written in the playbook TOML as one of:
     the answer is one of these;
 ``"question!=answer"``
     the answer is not this one; also true when the question was not asked or not answered;
+    for a multi-choice question, ``=`` holds when the answer is among those chosen and ``!=``
+    when it is not;
 ``"@name"``
     a named condition from the playbook's ``[conditions]`` table (defined above its first use);
 ``{ all = [cond, ...] }`` / ``{ any = [cond, ...] }`` / ``{ not = cond }``
@@ -22,7 +24,7 @@ Everything named in a condition is checked when the playbook loads, so a typo fa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dsl_tui.model import Risk
@@ -32,6 +34,22 @@ KeyPath = tuple[object, ...]
 
 #: Deeper than this, a condition is surely a mistake (and would risk a recursion error).
 MAX_DEPTH = 12
+
+#: Joins the choices of a multi-choice answer, e.g. ``"staff_conduct+staff_content"``. Keys are
+#: lower-case letters, digits and ``_``, so the joined text is unambiguous, and it is stored on a
+#: case like any other answer (older cases and case files need no change).
+SEPARATOR = "+"
+
+
+def split_answer(answer: str) -> tuple[str, ...]:
+    """The choices of an answer: one for a plain answer, several for a multi-choice one."""
+    return tuple(part for part in answer.split(SEPARATOR) if part)
+
+
+def join_answer(choices: Iterable[str]) -> str:
+    """One answer text for several choices (the inverse of ``split_answer``)."""
+    return SEPARATOR.join(choices)
+
 
 _ATOM = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(!=|=)\s*([a-z0-9_]+(?:\s*\|\s*[a-z0-9_]+)*)\s*$")
 _NAMED = re.compile(r"^\s*@([a-z][a-z0-9_]*)\s*$")
@@ -80,8 +98,14 @@ class Is(Condition):
     negate: bool = False
 
     def holds(self, facts: Mapping[str, str]) -> bool:
-        """True when the fact is (or, negated, is not) one of the values."""
-        return (facts.get(self.key) in self.values) != self.negate
+        """True when the fact is (or, negated, is not) one of the values.
+
+        For a multi-choice answer, ``about=x`` holds when ``x`` is one of the chosen sides, and
+        ``about!=x`` when none of them is ``x``.
+        """
+        given = facts.get(self.key)
+        found = given is not None and any(p in self.values for p in split_answer(given))
+        return found != self.negate
 
     def keys(self) -> frozenset[str]:
         """The one fact it reads."""
@@ -229,6 +253,29 @@ class StepRule:
     routes: tuple[str, ...] = ()
     call_now: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActorRule:
+    """``[[actor_rules]]``: when it holds, steps of these actors (and routes) go to others.
+
+    E.g. when the concern is about the headteacher, the headteacher's and senior managers' steps
+    go to the chair of governors (KCSIE Part 4: the case manager).
+    """
+
+    when: Condition
+    actors: tuple[tuple[str, str], ...]
+    routes: tuple[tuple[str, str], ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """``[[retention_rules]]``: the first that holds names the records rule for the case."""
+
+    when: Condition
+    retention: str
+    reason: str = ""
 
 
 def more_urgent(a: Risk, b: Risk) -> Risk:

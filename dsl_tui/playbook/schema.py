@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from difflib import get_close_matches
 
-from dsl_tui.model import Question, Risk, Route, StepPlan
+from dsl_tui.deadlines import WorkingCalendar
+from dsl_tui.model import Deadline, Question, Risk, Route, StepPlan
 from dsl_tui.playbook.rules import (
+    ActorRule,
     BadEntry,
     CategoryRule,
     Condition,
     KeyPath,
+    RetentionRule,
     RiskRule,
     StepRule,
 )
@@ -37,7 +40,8 @@ MAX_DUE = timedelta(days=366)
 _DURATION = re.compile(
     r"^\s*(\d{1,4})\s*(minutes?|hours?|working days?|days?|weeks?)\s*$", re.IGNORECASE
 )
-_UNIT = {"minute": 1 / 1440, "hour": 1 / 24, "working day": 1.0, "day": 1.0, "week": 7.0}
+_UNIT = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1.0, "week": 7.0}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Retention:
     years: int | None
     starts: str
     rule: str
+    #: Where the rule comes from (e.g. "IRMS toolkit for schools; KCSIE 2025 Part 4").
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,9 @@ class PlaybookParts:
     risk_rules: tuple[RiskRule, ...]
     steps: dict[str, StepPlan]
     step_rules: tuple[StepRule, ...]
+    actor_rules: tuple[ActorRule, ...] = ()
+    retention_rules: tuple[RetentionRule, ...] = ()
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
 
 class Table:
@@ -221,21 +230,36 @@ def check_clause(clause: str, path: KeyPath, sections: dict[str, PolicySection])
     return ", ".join(parts)
 
 
-def parse_duration(text: str, path: KeyPath) -> timedelta:
+def parse_duration(text: str, path: KeyPath) -> Deadline:
     """``"now"``, ``"30 minutes"``, ``"24 hours"``, ``"2 days"``, ``"1 week"``, ``"1 working day"``.
 
-    A working day counts as a calendar day, so a deadline is never later than the real one.
+    Working days are kept as such: ``dsl_tui.deadlines.due_at`` skips weekends, bank holidays
+    and the trust's closure days when it counts them.
     """
     if text.strip().lower() == "now":
-        return timedelta(0)
+        return Deadline()
     match = _DURATION.match(text)
     if not match:
         raise BadEntry(path, f'"{text}" is not a duration like "24 hours" or "1 working day"')
     count, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
-    due = timedelta(days=count * _UNIT[unit])
-    if due > MAX_DUE:
+    if unit == "working day":
+        deadline = Deadline(working_days=count)
+    else:
+        deadline = Deadline(after=timedelta(days=count * _UNIT[unit]))
+    # A working day can be up to five calendar days away (a bank holiday weekend, a closure).
+    if deadline.nominal > MAX_DUE:
         raise BadEntry(path, f'"{text}" is longer than a year')
-    return due
+    return deadline
+
+
+def parse_day(text: object, path: KeyPath) -> date:
+    """A day written ``YYYY-MM-DD`` (e.g. a closure day of the trust's calendar)."""
+    if not isinstance(text, str) or not _DAY.match(text.strip()):
+        raise BadEntry(path, 'a day is written as text, "YYYY-MM-DD"')
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadEntry(path, f'"{text}" is not a day of the calendar') from None
 
 
 def read_sections(raw: object) -> dict[str, PolicySection]:
