@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from rich.text import Text
 
-from dsl_tui.model import Risk, Step, StepState
+from dsl_tui.deadlines import LONDON
+from dsl_tui.model import Deadline, Risk, Step, StepState
 from dsl_tui.terminal import safe_line, safe_text
 
 #: A symbol and a word for each risk, so meaning never rests on colour.
@@ -26,14 +27,15 @@ STEP_MARK: dict[StepState, str] = {
 }
 
 
-#: The zone times are shown in; None means the computer's own (tests fix it for snapshots).
-_ZONE: tzinfo | None = None
+#: The zone times are shown in: the schools' own, London (GMT or BST), whatever the computer
+#: says; tests fix another for snapshots.
+_ZONE: tzinfo = LONDON
 
 
 def set_zone(zone: tzinfo | None) -> None:
-    """Show times in ``zone`` (None: the computer's local time)."""
+    """Show times in ``zone`` (None: London, the default)."""
     global _ZONE
-    _ZONE = zone
+    _ZONE = zone if zone is not None else LONDON
 
 
 def local(moment: datetime) -> datetime:
@@ -89,6 +91,15 @@ def due_after_text(due_after: timedelta | None) -> str:
     if due_after <= timedelta(0):
         return "NOW"
     return f"within {span(due_after)}"
+
+
+def deadline_text(deadline: Deadline | None) -> str:
+    """A playbook deadline relative to the report: ``within 24h``, ``within 1 working day``."""
+    if deadline is None:
+        return "no deadline"
+    if deadline.working_days:
+        return f"within {deadline}"
+    return due_after_text(deadline.after)
 
 
 def step_line(step: Step, now: datetime) -> str:

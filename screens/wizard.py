@@ -22,9 +22,11 @@ from textual.widgets.option_list import Option
 
 from dsl_tui.casebook import Casebook
 from dsl_tui.casebook.records import iso, parse_dt
+from dsl_tui.deadlines import due_at
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, EmergencyCall, Question, TriageResult
-from dsl_tui.screens.format import due_after_text, risk_label, when
+from dsl_tui.playbook.rules import join_answer, split_answer
+from dsl_tui.screens.format import deadline_text, risk_label, when
 from dsl_tui.screens.safety import guarded
 from dsl_tui.screens.wizard_danger import (
     DANGER_QUESTION,
@@ -49,6 +51,7 @@ class ConcernWizard(Screen[None]):
         Binding("ctrl+a", "add_person", "Add person", id="wizard.add_person", priority=True),
         Binding("y", "answer('yes')", "Yes", id="wizard.yes"),
         Binding("n", "answer('no')", "No", id="wizard.no"),
+        Binding("space", "tick", "Tick (Enter goes on)", id="wizard.tick"),
         Binding("b", "back", "Back", id="wizard.back"),
         Binding("escape", "leave", "Leave (keep draft)", id="wizard.leave"),
         Binding("ctrl+d", "discard", "Discard", id="wizard.discard", show=False),
@@ -67,6 +70,8 @@ class ConcernWizard(Screen[None]):
         self.result: TriageResult | None = None
         #: Calls made at once for a child in immediate danger, recorded on the case at creation.
         self.calls: tuple[EmergencyCall, ...] = _calls_from(self.draft.get("calls", ()))
+        #: The sides ticked so far, when the question takes several answers.
+        self.ticked: list[str] = []
 
     @property
     def casebook(self) -> Casebook:
@@ -146,6 +151,9 @@ class ConcernWizard(Screen[None]):
         if action == "answer":
             q = self.question
             return self.phase == "question" and q is not None and q.kind == "yes_no"
+        if action == "tick":
+            q = self.question
+            return self.phase == "question" and q is not None and q.multi
         if action == "back":
             return self.phase in ("question", "result")
         if action == "create":
@@ -212,13 +220,19 @@ class ConcernWizard(Screen[None]):
         self.query_one("#q-why", Static).update(f"Why this matters: {why}{clause}")
         answers = self.query_one("#q-answers", OptionList)
         answers.clear_options()
-        if question.kind == "yes_no":
+        previous = self.draft.get("answers", {}).get(question.key)
+        if question.multi:
+            self.ticked = list(split_answer(previous)) if previous else []
+            answers.add_options(
+                [Option(self._tick_prompt(i), id=c.key) for i, c in enumerate(question.choices)]
+            )
+            previous = self.ticked[0] if self.ticked else None
+        elif question.kind == "yes_no":
             answers.add_options([Option("y  Yes", id="yes"), Option("n  No", id="no")])
         else:
             answers.add_options(
                 [Option(f"{i}  {c.label}", id=c.key) for i, c in enumerate(question.choices, 1)]
             )
-        previous = self.draft.get("answers", {}).get(question.key)
         answers.highlighted = 0
         if previous:
             ids = [answers.get_option_at_index(i).id for i in range(answers.option_count)]
@@ -226,7 +240,41 @@ class ConcernWizard(Screen[None]):
                 answers.highlighted = ids.index(previous)
         answers.focus()
 
+    def _tick_prompt(self, index: int) -> str:
+        """A side of the concern with its tick box, e.g. ``3  [x] Something posted...``."""
+        assert self.question is not None
+        choice = self.question.choices[index]
+        mark = "[x]" if choice.key in self.ticked else "[ ]"
+        return f"{index + 1}  {mark} {choice.label}"
+
+    def _toggle(self, index: int) -> None:
+        """Tick or untick one side of the concern."""
+        question = self.question
+        if question is None or not 0 <= index < len(question.choices):
+            return
+        key = question.choices[index].key
+        if key in self.ticked:
+            self.ticked.remove(key)
+        else:
+            self.ticked.append(key)
+        options = self.query_one("#q-answers", OptionList)
+        options.replace_option_prompt_at_index(index, self._tick_prompt(index))
+
+    def _confirm_ticked(self) -> None:
+        """Go on with the sides ticked; at least one is needed."""
+        if not self.ticked:
+            self.notify(
+                "Tick at least one side of the concern (space or its number), then press Enter.",
+                title="Not yet",
+                severity="warning",
+            )
+            return
+        self._answer(join_answer(self.ticked))
+
     def _choose_highlighted(self) -> None:
+        if self.question is not None and self.question.multi:
+            self._confirm_ticked()
+            return
         answers = self.query_one("#q-answers", OptionList)
         if answers.highlighted is not None:
             option = answers.get_option_at_index(answers.highlighted)
@@ -235,16 +283,30 @@ class ConcernWizard(Screen[None]):
 
     @on(OptionList.OptionSelected, "#q-answers")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
+        if self.question is not None and self.question.multi:
+            # Enter on a question with several answers goes on with the sides ticked.
+            self._confirm_ticked()
+        elif event.option.id:
             self._answer(event.option.id)
 
     def on_key(self, event: events.Key) -> None:
-        """Number keys pick a choice."""
-        if self.phase == "question" and self.question is not None and event.key.isdigit():
+        """Number keys pick a choice (or tick a side)."""
+        question = self.question
+        if self.phase != "question" or question is None or question.kind != "choice":
+            return
+        if event.key.isdigit() and 0 <= int(event.key) - 1 < len(question.choices):
+            event.stop()
             index = int(event.key) - 1
-            if self.question.kind == "choice" and 0 <= index < len(self.question.choices):
-                event.stop()
-                self._answer(self.question.choices[index].key)
+            if question.multi:
+                self._toggle(index)
+            else:
+                self._answer(question.choices[index].key)
+
+    def action_tick(self) -> None:
+        """Tick or untick the highlighted side of the concern."""
+        highlighted = self.query_one("#q-answers", OptionList).highlighted
+        if highlighted is not None:
+            self._toggle(highlighted)
 
     def action_answer(self, answer: str) -> None:
         """Answer a yes/no question."""
@@ -289,12 +351,20 @@ class ConcernWizard(Screen[None]):
             text.append(f"\u26a0 {warning}\n", style="bold")
         for reason in result.reasons:
             text.append(f"Why: {reason}\n")
+        sides = {f.answer: f.category_title for f in result.facets}
+        if len(sides) > 1:
+            text.append("Sides: " + "; ".join(sides.values()) + " (the first leads)\n")
         text.append("\nSteps:\n", style="bold")
         for number, step in enumerate(result.steps, 1):
-            due = due_after_text(step.due_after)
-            at = f", by {when(now + step.due_after)}" if step.due_after else ""
+            due = deadline_text(step.due)
+            # Working days skip weekends, bank holidays and the trust's closure days.
+            moment = due_at(now, step.due, casebook.calendar)
+            at = f", by {when(moment)}" if moment is not None and moment > now else ""
             text.append(f"{number:>2}. {step.title}\n")
             text.append(f"    {step.actor}; {due}{at}; policy {step.clause}\n")
+            if len(sides) > 1 and step.sources:
+                source = " and ".join(sides.get(s, s) for s in step.sources)
+                text.append(f"    from: {source}\n", style="italic")
         text.append(
             "\nEnter (or Ctrl+S) creates the case. B goes back to change an answer.", style="italic"
         )

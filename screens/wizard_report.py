@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, TextArea
 
+from dsl_tui.deadlines import LONDON
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, NewAccount, NewPerson, PersonRole
 
@@ -19,13 +20,14 @@ WHEN_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 
 
 def parse_when(text: str) -> datetime | None:
-    """A local date (and time) typed by the DSL, as an aware datetime; ValueError if unreadable."""
+    """A date (and time) typed by the DSL, read as London time (the schools' own, GMT or BST),
+    as an aware datetime; ValueError if unreadable."""
     text = text.strip()
     if not text:
         return None
     for fmt in WHEN_FORMATS:
         try:
-            return datetime.strptime(text, fmt).astimezone()
+            return datetime.strptime(text, fmt).replace(tzinfo=LONDON)
         except ValueError:
             continue
     raise ValueError("Write when it happened as YYYY-MM-DD HH:MM (or leave it empty).")

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from dsl_tui import session as real_session
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import WrongPassphrase
+from dsl_tui.model import Question
 from dsl_tui.screens.safety import DIALOG
 
 #: Every app test runs at this instant (a Tuesday morning in term time).
@@ -116,6 +117,18 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     assert focused is not None, "no field has the cursor"
     pilot.app.post_message(events.Paste(text))
     await pilot.pause()
+
+
+async def answer_by_keys(pilot: Pilot[Any], question: Question, answer: str) -> None:
+    """Answer a wizard question as a DSL would: y or n, a choice's number, or for a question
+    with several answers each side's number (``a+b``) and then Enter."""
+    keys = [c.key for c in question.choices]
+    if question.kind == "yes_no":
+        await pilot.press(answer[0])
+    elif question.multi:
+        await pilot.press(*(str(keys.index(side) + 1) for side in answer.split("+")), "enter")
+    else:
+        await pilot.press(str(keys.index(answer) + 1))
 
 
 def notices(app: Any) -> list[str]:

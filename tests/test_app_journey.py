@@ -34,15 +34,16 @@ PUPIL = "Jodie Marchbanks"
 SUMMARY = "Two Y9 pupils sent Jodie threats on Instagram."
 CHILD_WORDS = "They said they would get me after school."
 
-#: The triage answers, as the keys a DSL presses (y, n or the choice's number).
-TRIAGE_KEYS = {
-    "immediate_danger": "n",
-    "about": "1",  # a child's safety online
-    "child_harm": "1",  # online bullying
-    "adult_involved": "n",
-    "bullying_serious": "y",  # threats of violence
-    "perpetrator_pupils": "y",
-    "still_online": "y",
+#: The triage answers, as the keys a DSL presses (y, n or the choice's number; the sides of the
+#: concern are ticked, then Enter).
+TRIAGE_KEYS: dict[str, tuple[str, ...]] = {
+    "immediate_danger": ("n",),
+    "about": ("1", "enter"),  # a child's safety online
+    "child_harm": ("1",),  # online bullying
+    "adult_involved": ("n",),
+    "bullying_serious": ("y",),  # threats of violence
+    "perpetrator_pupils": ("y",),
+    "still_online": ("y",),
 }
 
 #: The same answers as the playbook's keys, for a case made without the wizard.
@@ -137,7 +138,7 @@ async def log_the_concern(pilot: Pilot[Any]) -> None:
         asked.append(question.key)
         why = wizard.query_one("#q-why")
         assert why.region.bottom <= SIZE[1] - 1, f"why {question.key} matters shows at 80x24"
-        await pilot.press(TRIAGE_KEYS[question.key])
+        await pilot.press(*TRIAGE_KEYS[question.key])
         await pilot.pause()
     assert asked == list(TRIAGE_KEYS)[1:]
     result = text_of(pilot.app, "#r-text")  # type: ignore[arg-type]

@@ -11,12 +11,14 @@ from helpers_app import (
     PASSPHRASE,
     USER,
     MemorySession,
+    answer_by_keys,
     memory_casebook,
     notices,
     type_text,
     wait_until,
 )
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from dsl_tui import session
 from dsl_tui.casebook import Casebook
@@ -34,10 +36,12 @@ GROOMING = {"immediate_danger": "no", "about": "child_online", "child_harm": "gr
             "contact_offline": "no", "adult_works_with_children": "no"}  # fmt: skip
 IMMEDIATE = {"immediate_danger": "yes", "about": "child_online", "child_harm": "grooming",
              "contact_offline": "yes", "adult_works_with_children": "no"}  # fmt: skip
-STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
+STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "subject_is_head": "no",
+                 "content_kind": "inflammatory",
                  "content_author": "pupil", "content_threatening": "yes",
                  "content_alleges_harm": "no"}  # fmt: skip
-STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "breach_kind": "lewd",
+STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "subject_is_head": "no",
+                "breach_kind": "lewd",
                 "involves_children": "no", "breach_unlawful": "no",
                 "staff_also_targeted": "no"}  # fmt: skip
 NUDES = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_extortion": "no",
@@ -90,12 +94,7 @@ async def answer_all(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
         question = screen.question
         assert question is not None
         asked.append(question.key)
-        answer = answers[question.key]
-        if question.kind == "yes_no":
-            await pilot.press(answer[0])
-        else:
-            keys = [c.key for c in question.choices]
-            await pilot.press(str(keys.index(answer) + 1))
+        await answer_by_keys(pilot, question, answers[question.key])
         await pilot.pause()
     return asked
 
@@ -200,11 +199,7 @@ async def test_nudes_warning_is_shown_before_any_answer() -> None:
                 warnings.append(str(box.render()))
             question = screen.question
             assert question is not None
-            answer = NUDES[question.key]
-            if question.kind == "yes_no":
-                await pilot.press(answer[0])
-            else:
-                await pilot.press(str([c.key for c in question.choices].index(answer) + 1))
+            await answer_by_keys(pilot, question, NUDES[question.key])
             await pilot.pause()
         assert any("WARNING" in w and "copy" in w and "attach" in w for w in warnings)
         result = str(screen.query_one("#r-text").render())
@@ -281,3 +276,57 @@ async def test_immediate_danger_says_who_to_call_now() -> None:
     for route in expected.call_now:
         assert route.name in result and route.contact in result
     assert book.case(book.case_ids()[0]).risk is Risk.IMMEDIATE
+
+
+async def test_a_concern_with_two_sides_is_ticked_and_keeps_both_sides_steps() -> None:
+    """A member of staff posted a pupil's details and a parent's post about them followed."""
+    book = memory_casebook()
+    app = DslApp(casebook=book, session=MemorySession(book))
+    playbook = book.playbook
+    about = playbook.question("about")
+    keys = [c.key for c in about.choices]
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await fill_report(pilot, "A teacher's post named a pupil; a parent's reply attacked her")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = wizard(app)
+        await pilot.press("n")  # not in immediate danger
+        await pilot.pause()
+        assert screen.question is not None and screen.question.key == "about"
+        await pilot.press("enter")  # nothing ticked yet: a message, and the question stays
+        await pilot.pause()
+        assert screen.question.key == "about"
+        assert any("at least one side" in n for n in notices(app))
+        await pilot.press(str(keys.index("staff_content") + 1))  # tick with its number
+        for _ in range(keys.index("staff_conduct")):  # and with space on the highlighted one
+            await pilot.press("down")
+        await pilot.press("space", "1", "1")  # "1" ticked and unticked again
+        await pilot.pause()
+        options = screen.query_one("#q-answers", OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(len(keys))]
+        ticked = [prompts[keys.index("staff_content")], prompts[keys.index("staff_conduct")]]
+        assert [p for p in prompts if "[x]" in p] == ticked
+        await pilot.press("enter")
+        await pilot.pause()
+        answers = {"subject_is_head": "no", "content_kind": "inflammatory",
+                   "content_author": "parent", "content_threatening": "no",
+                   "breach_kind": "confidential", "involves_children": "no",
+                   "breach_unlawful": "no"}  # fmt: skip
+        asked = await answer_all(pilot, answers)
+        assert asked == list(answers)
+        assert screen.phase == "result"
+        result = str(screen.query_one("#r-text").render())
+        assert "from: Content about a member of staff" in result
+        assert "from: Staff breach: confidential information posted" in result
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    [case_id] = book.case_ids()
+    case = book.case(case_id)
+    expected = playbook.triage({"immediate_danger": "no",
+                                "about": "staff_content+staff_conduct", **answers})  # fmt: skip
+    assert dict(case.answers)["about"] == "staff_content+staff_conduct"
+    assert [s.key for s in case.steps] == [s.key for s in expected.steps]
+    assert {"ask_host_removal", "disciplinary_investigation"} <= {s.key for s in case.steps}

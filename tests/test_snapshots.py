@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_app import MemorySession, memory_casebook, snapshot_casebook, type_text
+from helpers_app import (
+    MemorySession,
+    answer_by_keys,
+    memory_casebook,
+    snapshot_casebook,
+    type_text,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -86,12 +92,7 @@ def test_wizard_result(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.pause()
         screen: Any = pilot.app.screen
         while screen.phase == "question":
-            q = screen.question
-            answer = BULLYING[q.key]
-            if q.kind == "yes_no":
-                await pilot.press(answer[0])
-            else:
-                await pilot.press(str([c.key for c in q.choices].index(answer) + 1))
+            await answer_by_keys(pilot, screen.question, BULLYING[screen.question.key])
             await pilot.pause()
         await no_blink(pilot)
 
