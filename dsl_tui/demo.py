@@ -125,7 +125,11 @@ def demo_answers(playbook: Playbook, rng: random.Random) -> dict[str, str]:
         question: Question | None = playbook.next_question(answers)
         if question is None:
             break
-        if question.kind == "yes_no":
+        if question.key == "subject_is_head":
+            # No demo case is about a headteacher; answered without a draw, so a seed gives the
+            # same cases as before the question existed.
+            answers[question.key] = "no"
+        elif question.kind == "yes_no":
             chance = 0.04 if "immediate" in question.key else 0.35
             answers[question.key] = "yes" if rng.random() < chance else "no"
         else:

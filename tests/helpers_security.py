@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-from helpers_app import memory_casebook, wait_until
+from helpers_app import answer_by_keys, memory_casebook, wait_until
 from helpers_export import fake_casebook, sample_case
 from hypothesis import HealthCheck, settings
 
@@ -264,11 +264,7 @@ async def triage_and_create(pilot: Any) -> None:
     screen = pilot.app.screen
     while screen.phase == "question":
         question = screen.question
-        answer = BULLYING[question.key]
-        if question.kind == "yes_no":
-            await pilot.press(answer[0])
-        else:
-            await pilot.press(str([c.key for c in question.choices].index(answer) + 1))
+        await answer_by_keys(pilot, question, BULLYING[question.key])
     assert screen.phase == "result"
     assert_nothing_raw(pilot.app)
     await pilot.press("enter")
