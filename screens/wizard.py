@@ -241,11 +241,15 @@ class ConcernWizard(Screen[None]):
         answers.focus()
 
     def _tick_prompt(self, index: int) -> str:
-        """A side of the concern with its tick box, e.g. ``3  [x] Something posted...``."""
+        """A side of the concern with its tick, e.g. ``3✓ Something posted...``.
+
+        The tick takes the place of a space, so a ticked list is as wide as a plain one (long
+        labels still fit one line at 80 columns); a symbol, not a colour, shows it.
+        """
         assert self.question is not None
         choice = self.question.choices[index]
-        mark = "[x]" if choice.key in self.ticked else "[ ]"
-        return f"{index + 1}  {mark} {choice.label}"
+        mark = "✓" if choice.key in self.ticked else " "
+        return f"{index + 1}{mark} {choice.label}"
 
     def _toggle(self, index: int) -> None:
         """Tick or untick one side of the concern."""

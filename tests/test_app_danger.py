@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers_app import T0, MemorySession, memory_casebook, type_text, wait_until
+from helpers_app import (
+    T0,
+    MemorySession,
+    answer_by_keys,
+    memory_casebook,
+    type_text,
+    wait_until,
+)
 from textual.pilot import Pilot
 
 from dsl_tui.model import Risk, StepState
@@ -41,11 +48,7 @@ async def answer_rest(pilot: Pilot[Any], answers: dict[str, str]) -> list[str]:
     while screen.phase == "question":
         question = screen.question
         asked.append(question.key)
-        answer = answers[question.key]
-        if question.kind == "yes_no":
-            await pilot.press(answer[0])
-        else:
-            await pilot.press(str([c.key for c in question.choices].index(answer) + 1))
+        await answer_by_keys(pilot, question, answers[question.key])
         await pilot.pause()
     return asked
 

@@ -111,7 +111,7 @@ async def log_the_concern(pilot: Pilot[Any]) -> None:
     """The wizard: the report, the triage questions, then Enter on the result creates the case."""
     await pilot.press("n")
     await on_screen(pilot, DangerScreen)  # immediate danger is asked before anything is typed
-    await pilot.press(TRIAGE_KEYS["immediate_danger"])
+    await pilot.press(*TRIAGE_KEYS["immediate_danger"])
     wizard = await on_screen(pilot, ConcernWizard)
     await pilot.press("enter", "down", "enter")  # the school list: the first school
     await pilot.press("tab")

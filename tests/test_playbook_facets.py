@@ -111,14 +111,16 @@ def test_every_path_tries_each_side_and_each_pair_but_not_every_subset() -> None
     playbook = shipped()
     facet = playbook.facet_question()
     assert facet is not None
-    seen = {answers["about"] for answers in every_path(playbook) if "about" in answers}
+    seen = {a["about"] for a in every_path(playbook, pairs=True) if "about" in a}
+    singles = {a["about"] for a in every_path(playbook) if "about" in a}
     keys = [c.key for c in facet.choices]
     assert seen == set(keys) | {f"{a}+{b}" for a, b in combinations(keys, 2)}
+    assert singles == set(keys)
 
 
 def test_every_pair_path_joins_its_sides_without_losing_a_step() -> None:
     playbook = shipped()
-    for answers in every_path(playbook):
+    for answers in every_path(playbook, pairs=True):
         sides = answers.get("about", "").split("+")
         if len(sides) < 2:
             continue

@@ -35,12 +35,19 @@ def _answers_of(question: Question) -> list[str]:
     return ["yes", "no"] if question.kind == "yes_no" else [c.key for c in question.choices]
 
 
-def every_path(playbook: Playbook, limit: int = MAX_PATHS) -> Iterator[dict[str, str]]:
+def every_path(
+    playbook: Playbook, limit: int = MAX_PATHS, *, pairs: bool = False
+) -> Iterator[dict[str, str]]:
     """Every complete set of answers the wizard can produce (at most ``limit``).
 
-    The multi-choice question (the sides of a concern) is tried with each single side, then
-    with each pair of sides; not with every subset, whose paths would multiply the paths of each
-    side together (2^n sides, each a product). A pair's paths are not the full product either:
+    The multi-choice question (the sides of a concern) is tried with each single side; with
+    ``pairs`` (what ``lint`` and the properties of joined sides use), then with each pair of
+    sides too. The default keeps to single sides: a review of each side's outcomes, or a
+    property of one side (e.g. "contact that is not a breach has no disciplinary steps"), must
+    not read another side's steps as its own.
+
+    Pairs, not every subset: 2^n subsets would multiply the paths of each side together. A
+    pair's paths are not the full product of its sides' paths either:
     each path of either side is met once, beside some path of the other side, and the walk then
     goes on to any question only the pair asks. That meets every way two sides' rules touch (a
     shared question asked once, a step both give, an actor rule moving one side's step); a
@@ -57,7 +64,7 @@ def every_path(playbook: Playbook, limit: int = MAX_PATHS) -> Iterator[dict[str,
         if facet is not None and facet.key in answers:
             sides.setdefault(answers[facet.key], []).append(answers)
         yield answers
-    if facet is None:
+    if facet is None or not pairs:
         return
     for first, second in combinations([c.key for c in facet.choices], 2):
         ones, others = sides.get(first, []), sides.get(second, [])
@@ -95,7 +102,7 @@ def lint(playbook: Playbook) -> LintReport:
     routes: set[str] = set()
     problems: list[str] = []
     paths = longest = 0
-    for answers in every_path(playbook):
+    for answers in every_path(playbook, pairs=True):
         paths += 1
         longest = max(longest, len(answers))
         questions.update(answers)
