@@ -82,8 +82,10 @@ def test_an_unknown_answer_is_exit_2_listing_the_answers() -> None:
     done = run_cli("triage", "--answer", "immediate_danger=no", "--answer", "about=nudez")
     assert done.returncode == 2
     keys = [c.key for c in shipped().question("about").choices]
-    assert f"must be one of: {', '.join(keys)}." in done.stderr
+    assert f"must be one or more of: {', '.join(keys)} (" in done.stderr
     assert "nudez" not in done.stderr, "what was typed is not echoed"
+    done = run_cli("triage", "--answer", "immediate_danger=maybe")
+    assert done.returncode == 2 and "must be one of: yes, no." in done.stderr
     assert run_cli("triage", "--answer", "immediate_danger").returncode == 2
 
 
@@ -113,3 +115,40 @@ def test_a_trust_playbook_is_honoured(tmp_path: Path) -> None:
     done = run_cli("triage", "--json", env={"DSL_TUI_PLAYBOOK": str(own)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["playbook"]["version"].startswith("ours-")
+
+
+#: A parent posts a staff and pupil spreadsheet with abuse of a teacher: two sides.
+BREACH_AND_STAFF = {"immediate_danger": "no", "about": "data_breach+staff_content",
+                    "subject_is_head": "no", "content_kind": "inflammatory",
+                    "content_author": "parent", "content_threatening": "no",
+                    "content_alleges_harm": "no", "data_child_risk": "no"}  # fmt: skip
+
+
+def test_a_concern_with_two_sides_takes_both_and_says_which_side_gave_each_step() -> None:
+    joined = run_cli("triage", *args(BREACH_AND_STAFF))
+    assert joined.returncode == 0, joined.stderr
+    repeated = dict(BREACH_AND_STAFF, about="staff_content")
+    again = run_cli("triage", *args(repeated), "--answer", "about=data_breach")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == joined.stdout, "about=a+b and about repeated are one answer"
+    expected = shipped().triage(BREACH_AND_STAFF)
+    assert len(expected.facets) == 2
+    out = joined.stdout
+    assert "Sides of this concern" in out
+    lines = out.splitlines()
+    for step in expected.steps:
+        [line] = [i for i, text in enumerate(lines) if text.endswith(f"  {step.title}")]
+        [side] = step.sources
+        label = next(f.label for f in expected.facets if f.answer == side)
+        assert lines[line + 1].endswith(f"; from: {label}")
+    assert "data protection officer" in out and "9.6" in out, "both sides' steps are there"
+    document = json.loads(run_cli("triage", "--json", *args(BREACH_AND_STAFF)).stdout)
+    assert [f["answer"] for f in document["facets"]] == [f.answer for f in expected.facets]
+    assert all(step["sources"] for step in document["steps"])
+
+
+def test_a_side_that_is_not_offered_is_exit_2_listing_the_sides() -> None:
+    done = run_cli("triage", "--answer", "about=nudes+homework")
+    assert done.returncode == 2
+    assert "one or more of: child_online, nudes" in done.stderr
+    assert "homework" not in done.stderr, "the typed value is not echoed"

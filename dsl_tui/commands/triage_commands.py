@@ -18,6 +18,7 @@ from dsl_tui.errors import UsageError
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import Question, Route, StepPlan, TriageResult
 from dsl_tui.playbook import Playbook, load_playbook
+from dsl_tui.playbook.rules import SEPARATOR, join_answer, split_answer
 
 if TYPE_CHECKING:
     from dsl_tui import cli
@@ -48,7 +49,19 @@ def parse_answers(playbook: Playbook, given: Sequence[str]) -> dict[str, str]:
                 + ", ".join(keys)
                 + "."
             )
-        accepted = answers_accepted(playbook.question(key))
+        question = playbook.question(key)
+        accepted = answers_accepted(question)
+        if question.multi:
+            # Every side that applies: ``about=a+b``, or ``about=a --answer about=b``.
+            chosen = split_answer(value)
+            if not chosen or any(part not in accepted for part in chosen):
+                raise UsageError(
+                    f"The answer to {key!r} must be one or more of: " + ", ".join(accepted)
+                    + f" (several joined with {SEPARATOR!r}, or the question repeated)."
+                )  # fmt: skip
+            before = split_answer(answers.get(key, ""))
+            answers[key] = join_answer(c for c in accepted if c in before or c in chosen)
+            continue
         if value not in accepted:
             raise UsageError(f"The answer to {key!r} must be one of: " + ", ".join(accepted) + ".")
         if key in answers and answers[key] != value:
@@ -66,7 +79,8 @@ def _step(step: StepPlan) -> Doc:
     minutes = None if step.due_after is None else int(step.due_after.total_seconds() // 60)
     return {"key": step.key, "title": step.title, "deadline": step.deadline,
             "due_after_minutes": minutes, "actor": step.actor, "clause": step.clause,
-            "route": step.route, "detail": step.detail}  # fmt: skip
+            "route": step.route, "detail": step.detail,
+            "sources": list(step.sources)}  # fmt: skip
 
 
 def _question(question: Question) -> Doc:
@@ -96,6 +110,17 @@ def triage_document(playbook: Playbook, given: dict[str, str]) -> Doc:
             "clause": result.clause,
         },  # fmt: skip
         "risk": result.risk.value,
+        "facets": [
+            {
+                "answer": f.answer,
+                "label": f.label,
+                "category": f.category,
+                "title": f.category_title,
+                "clause": f.clause,
+                "risk": f.risk.value,
+            }
+            for f in result.facets
+        ],  # fmt: skip
         "reasons": list(result.reasons),
         "call_now": [_route(r) for r in result.call_now],
         "steps": [_step(s) for s in result.steps],
@@ -121,6 +146,14 @@ def triage_lines(playbook: Playbook, given: dict[str, str]) -> list[str]:
         f"Risk: {result.risk.value.upper()}",
     ]
     out += [f"  why: {reason}" for reason in result.reasons]
+    if len(result.facets) > 1:
+        out += ["Sides of this concern (each adds its own steps):"]
+        out += [
+            f"  - {f.label}: {f.category_title} ({f.category}; policy {f.clause}), "
+            f"risk {f.risk.value.upper()}"
+            for f in result.facets
+        ]
+    labels = {f.answer: f.label for f in result.facets}
     for route in result.call_now:
         out.append(f"CALL NOW: {route.name}: {route.contact}")
     if result.warnings:
@@ -129,7 +162,10 @@ def triage_lines(playbook: Playbook, given: dict[str, str]) -> list[str]:
     width = max((len(s.deadline) for s in result.steps), default=0)
     for number, step in enumerate(result.steps, 1):
         out.append(f"{number:>3}. {step.deadline:<{width}}  {step.title}")
-        out.append(f"     {'':<{width}}  who: {step.actor}; policy {step.clause}")
+        side = ""
+        if len(result.facets) > 1 and step.sources:
+            side = "; from: " + ", ".join(labels.get(key, key) for key in step.sources)
+        out.append(f"     {'':<{width}}  who: {step.actor}; policy {step.clause}{side}")
     if not result.steps:
         out.append("  none")
     if result.routes:
