@@ -231,7 +231,10 @@ class ConcernWizard(Screen[None]):
             answers.add_options([Option("y  Yes", id="yes"), Option("n  No", id="no")])
         else:
             answers.add_options(
-                [Option(f"{i}  {c.label}", id=c.key) for i, c in enumerate(question.choices, 1)]
+                [
+                    Option(Text(f"{i}  {c.label}"), id=c.key)
+                    for i, c in enumerate(question.choices, 1)
+                ]
             )
         answers.highlighted = 0
         if previous:
@@ -240,16 +243,18 @@ class ConcernWizard(Screen[None]):
                 answers.highlighted = ids.index(previous)
         answers.focus()
 
-    def _tick_prompt(self, index: int) -> str:
-        """A side of the concern with its tick, e.g. ``3✓ Something posted...``.
+    def _tick_prompt(self, index: int) -> Text:
+        """A side of the concern with its box, e.g. ``3 [x] Something posted...``.
 
-        The tick takes the place of a space, so a ticked list is as wide as a plain one (long
-        labels still fit one line at 80 columns); a symbol, not a colour, shows it.
+        Every side shows a box, ticked or not, so the DSL sees at once that several can be
+        ticked (the same ``[x]`` / ``[ ]`` as every other tick box in the app); a symbol, not a
+        colour, shows it.
         """
         assert self.question is not None
         choice = self.question.choices[index]
-        mark = "✓" if choice.key in self.ticked else " "
-        return f"{index + 1}{mark} {choice.label}"
+        mark = "x" if choice.key in self.ticked else " "
+        # Text, not markup: "[x]" (and any bracket in a trust's label) is shown as written.
+        return Text(f"{index + 1} [{mark}] {choice.label}")
 
     def _toggle(self, index: int) -> None:
         """Tick or untick one side of the concern."""

@@ -305,7 +305,10 @@ async def test_a_concern_with_two_sides_is_ticked_and_keeps_both_sides_steps() -
         options = screen.query_one("#q-answers", OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(len(keys))]
         ticked = [prompts[keys.index("staff_content")], prompts[keys.index("staff_conduct")]]
-        assert [p for p in prompts if "\u2713" in p] == ticked
+        assert [p for p in prompts if "[x]" in p] == ticked
+        assert all("[ ]" in p for p in prompts if p not in ticked), "an unticked side shows its box"
+        shown = "\n".join(options.render_line(y).text for y in range(options.size.height))
+        assert shown.count("[x]") == 2 and shown.count("[ ]") == len(keys) - 2, "not read as markup"
         await pilot.press("enter")
         await pilot.pause()
         chosen = {"content_kind": "inflammatory", "content_author": "parent",
