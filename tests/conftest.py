@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Vaults made by tests use the KDF floor instead of calibrating to ~0.5-1 s; the floor is still
@@ -10,5 +12,8 @@ import tempfile
 os.environ.setdefault("DSL_TUI_KDF", "floor")
 
 # Local state (last slot, last generation seen per vault) goes to a throwaway folder, never the
-# developer's own state folder. Subprocesses inherit this too.
-os.environ.setdefault("DSL_TUI_STATE", tempfile.mkdtemp(prefix="dsl-tui-test-state-"))
+# developer's own state folder. Subprocesses (and xdist workers) inherit this too; the process
+# that made the folder removes it at exit.
+if "DSL_TUI_STATE" not in os.environ:
+    os.environ["DSL_TUI_STATE"] = tempfile.mkdtemp(prefix="dsl-tui-test-state-")
+    atexit.register(shutil.rmtree, os.environ["DSL_TUI_STATE"], ignore_errors=True)
