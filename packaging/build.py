@@ -47,6 +47,8 @@ REQUIRED_DATA = (
     "dsl_tui/data/playbook.toml",
     "dsl_tui/data/policy-sections.toml",
     "dsl_tui/data/common-passwords.txt",
+    "dsl_tui/data/fonts/DejaVuSans.ttf",
+    "dsl_tui/data/fonts/DejaVuSans-Bold.ttf",
     "dsl_tui/screens/app.tcss",
 )
 

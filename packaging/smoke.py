@@ -4,9 +4,10 @@ Runs the built program (default ``dist/dsl-tui/``) the way a school PC would: no
 ``PYTHONHOME`` or virtual environment, no folder holding a Python on ``PATH``, and a working folder
 of its own. It checks ``--version``, that ``--help`` lists every command of every module in
 ``dsl_tui.cli.COMMAND_MODULES``, then ``init``, ``demo-data``, ``verify``, ``export --list``,
-``playbook check``, and an age case file round trip (``keygen``, ``export``, ``open --check``:
-the compiled crypto inside the build). Where the platform has a pseudo-terminal (not Windows) it
-also starts the app and waits for the create-vault screen. Exit 0 when all pass, 1 when not.
+``playbook check``, an age case file round trip (``keygen``, ``export``, ``open --check``:
+the compiled crypto inside the build) and a PDF case file. Where the platform has a
+pseudo-terminal (not Windows) it also starts the app and waits for the create-vault screen.
+Exit 0 when all pass, 1 when not.
 
 Works the same on Linux and Windows; the Python running this script only reads the checkout's
 command list, the built program never sees it.
@@ -198,6 +199,13 @@ def smoke(folder: Path) -> None:
         "--passphrase-stdin", stdin=both,
     )  # fmt: skip
     run_program(program, "open", str(case_file), "--identity", str(key), "--check")
+    pdf = _scratch() / "case.pdf"
+    run_program(
+        program, "export", ids[0], "--out", str(pdf), "--format", "pdf",
+        "--generate-passphrase", "--passphrase-stdin", stdin=both,
+    )  # fmt: skip
+    if not pdf.read_bytes().startswith(b"%PDF-") or b"/Encrypt" not in pdf.read_bytes():
+        raise SmokeFailure("export --format pdf did not write an encrypted PDF")
     if sys.platform != "win32":
         tui_starts(program)
 

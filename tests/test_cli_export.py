@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -304,3 +306,41 @@ def test_report_prints_figures_and_writes_csv_without_names(
         run("report", "--year", "99", "--vault", str(path), "--passphrase-stdin", stdin=PASS)[0]
         == 2
     )
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="Debian's poppler-utils needed")
+def test_a_pdf_case_file_opens_with_the_passphrase_shown_once_and_is_audited(
+    run: Runner, vault: tuple[Path, list[str]], key: tuple[Path, str], tmp_path: Path
+) -> None:
+    path, ids = vault
+    out_file = tmp_path / "sent" / "case.pdf"
+    out_file.parent.mkdir()
+    common = ["--vault", str(path), "--passphrase-stdin"]
+    code, out, err = run("export", ids[0], "--out", str(out_file), "--format", "pdf",
+                         "--generate-passphrase", *common, stdin=PASS)  # fmt: skip
+    assert code == 0, err
+    assert "a PDF, AES-256" in out
+    assert "1 evidence file(s) are listed with their SHA-256 but not inside the PDF" in out
+    [line] = [x for x in out.splitlines() if x.startswith("Passphrase")]
+    secret = line.rsplit(" ", 1)[1]
+    assert sorted(p.name for p in out_file.parent.iterdir()) == ["case.pdf"], "no temp file left"
+    assert OTTOLINE.encode() not in out_file.read_bytes()
+    shown = subprocess.run(["pdftotext", "-upw", secret, str(out_file), "-"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert ids[0] in shown and OTTOLINE in " ".join(shown.split())
+    refused = subprocess.run(["pdftotext", "-upw", "not-it", str(out_file), "-"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode != 0
+    casebook = session.unlock(path, PASS)
+    try:
+        exports = [e for e in casebook.audit_log() if e.action == "export"]
+    finally:
+        session.lock(casebook)
+    assert [e.detail for e in exports] == ["case file as pdf"]
+    # A PDF has no public-key mode and is not a transfer pack: exit 2, nothing written.
+    other = tmp_path / "other.pdf"
+    for extra in (["--recipient", key[1]], ["--generate-passphrase", "--transfer-to", "KHA"]):
+        code, _, err = run("export", ids[0], "--out", str(other), "--format", "pdf", *extra,
+                           *common, stdin=PASS)  # fmt: skip
+        assert code == 2 and "dsl-tui:" in err
+    assert not other.exists()

@@ -32,12 +32,12 @@ async def test_viewer_lists_the_cases_and_shows_markup_as_text(tmp_path: Path) -
     async with app.run_test(size=(120, 40)) as pilot:
         assert len(app.query_one("#cases", ListView).children) == 2
         shown = _text(app, "#case-text")
-        assert "CASE SRA-2026-0001" in shown and "<script>alert(1)</script>" in shown
-        assert "CHRONOLOGY" in shown and "Policy 9.2" in shown
+        assert "Case SRA-2026-0001" in shown and "<script>alert(1)</script>" in shown
+        assert "CHRONOLOGY" in shown and "Policy: 9.2" in shown
         app.query_one("#cases", ListView).focus()
         await pilot.press("down")
         await pilot.pause()
-        assert "CASE SRA-2026-0002" in _text(app, "#case-text")
+        assert "Case SRA-2026-0002" in _text(app, "#case-text")
         await pilot.press("q")
     assert app.return_code == 0
 

@@ -131,11 +131,16 @@ def _write_case_file(args: argparse.Namespace, casebook: Casebook) -> int:
         redact_staff=redact in ("staff", "all"),
         include_evidence=not args.no_evidence,
         transfer_to=args.transfer_to or "",
+        pdf=args.format == "pdf",
     )
-    print(
-        f"Wrote {_s(result.path)}: {len(result.case_ids)} case(s), {result.size} bytes, encrypted."
-    )
-    if result.evidence_left_out:
+    kind = "a PDF, AES-256, opens with the passphrase" if args.format == "pdf" else "encrypted"
+    print(f"Wrote {_s(result.path)}: {len(result.case_ids)} case(s), {result.size} bytes, {kind}.")
+    if args.format == "pdf" and result.evidence_left_out:
+        print(
+            f"{result.evidence_left_out} evidence file(s) are listed with their SHA-256 but not "
+            "inside the PDF (the zip case file carries them)."
+        )
+    elif result.evidence_left_out:
         print(f"{result.evidence_left_out} evidence file(s) left out (redacted or --no-evidence).")
     if args.generate_passphrase:
         print(f"Passphrase (shown once, send it separately from the file): {secret}")
@@ -249,6 +254,13 @@ def register(subparsers: cli.Subcommands) -> None:
         help="show these people's names as initials (evidence files left out)",
     )
     p.add_argument("--no-evidence", action="store_true", help="leave evidence files out")
+    p.add_argument(
+        "--format",
+        choices=("zip", "pdf"),
+        default="zip",
+        help="zip: the age-encrypted case file (default); pdf: a password-protected PDF "
+        "(AES-256) that opens in Edge or Acrobat, with --generate-passphrase or --passphrase",
+    )
     p.add_argument("--person", metavar="NAME", help="export every case naming this person")
     p.add_argument(
         "--transfer-to", metavar="SCHOOL", help="a transfer pack for the school the pupil moves to"

@@ -22,6 +22,9 @@ from dsl_tui.model import Case
 
 _PASSPHRASE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
+#: The one file of a PDF case file's name, as ``ExportResult.files`` lists it.
+PDF_NAME = "case-file.pdf"
+
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -133,11 +136,14 @@ def export_cases(
     include_evidence: bool = True,
     transfer_to: str = "",
     now: datetime | None = None,
+    pdf: bool = False,
 ) -> ExportResult:
     """Write an encrypted case file of ``case_ids`` to ``out`` and audit an "export" per case.
 
     Nothing in clear reaches the disk. With ``transfer_to`` the file is a transfer pack: it must
     not be redacted, and each case is marked transferred, awaiting the receiver's receipt code.
+    With ``pdf`` the file is a PDF opened by ``passphrase`` (AES-256), the same content as the
+    zip's page; evidence files are listed with their SHA-256 but not carried.
     """
     ids = list(dict.fromkeys(case_ids))
     if not ids:
@@ -147,29 +153,44 @@ def export_cases(
     redacting = redact_pupils or redact_staff
     if transfer_to and redacting:
         raise UsageError("A transfer pack must be complete; it cannot be redacted.")
+    if pdf and recipients:
+        raise UsageError(
+            "A PDF case file opens with a passphrase: use --generate-passphrase (age keys "
+            "work with the zip case file)."
+        )
+    if pdf and transfer_to:
+        raise UsageError("A transfer pack is a zip case file (the receiving school imports it).")
     for recipient in recipients:
         package.parse_recipient(recipient)  # refuse a bad key before any work
     moment = now or datetime.now(timezone.utc)
     cases = [casebook.case(case_id, view=False) for case_id in ids]
-    with_files = include_evidence and not redacting
+    with_files = include_evidence and not redacting and not pdf
     document, evidence = build_document(
         casebook, cases, now=moment, transfer_to=transfer_to, include_evidence=with_files
     )
     if redacting:
         document = redact_document(document, pupils=redact_pupils, staff=redact_staff)
-    files = {
-        HTML_NAME: render_html(document).encode("utf-8"),
-        JSON_NAME: casefile_json.dumps(document),
-        **evidence,
-    }
-    payload = package.build_zip(files, moment)
-    ciphertext = package.encrypt(payload, recipients=recipients, passphrase=passphrase)
-    del payload, files
+    if pdf:
+        from dsl_tui.export.casefile_pdf import render_pdf  # fpdf2 only when a PDF is asked for
+
+        assert passphrase is not None
+        ciphertext = render_pdf(document, passphrase, now=moment)
+        names: tuple[str, ...] = (PDF_NAME,)
+    else:
+        files = {
+            HTML_NAME: render_html(document).encode("utf-8"),
+            JSON_NAME: casefile_json.dumps(document),
+            **evidence,
+        }
+        payload = package.build_zip(files, moment)
+        ciphertext = package.encrypt(payload, recipients=recipients, passphrase=passphrase)
+        del payload, files
+        names = tuple(sorted([*(HTML_NAME, JSON_NAME, package.MANIFEST), *evidence]))
     package.write_atomic(out, ciphertext)
     code = package.receipt_code(ciphertext)
     detail = (
         "transfer pack" if transfer_to else ("redacted case file" if redacting else "case file")
-    )
+    ) + (" as pdf" if pdf else "")
     try:
         for case in cases:
             casebook.audit_event("export", case.id, detail)
@@ -187,7 +208,7 @@ def export_cases(
         receipt_code=code,
         sha256=hashlib.sha256(ciphertext).hexdigest(),
         size=len(ciphertext),
-        files=tuple(sorted([*(HTML_NAME, JSON_NAME, package.MANIFEST), *evidence])),
+        files=names,
         redacted=redacting,
         transfer_to=transfer_to,
         evidence_left_out=blobs_total - len(evidence),
