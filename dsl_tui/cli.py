@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeAlias
 
-from dsl_tui import __version__
+from dsl_tui import __version__, itlog
 from dsl_tui.errors import DslError, UsageError
 from dsl_tui.hardening import harden, private_umask
 from dsl_tui.terminal import never_fail_to_print, safe_text
@@ -155,9 +155,11 @@ def entry() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (tests call this in-process; the program starts at :func:`entry`)."""
     _STDIN_LINES.clear()
+    command = ""
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        command = str(args.command or "app")
         if args.command is None:
             return run_app(args)
         code: int = args.func(args)
@@ -166,17 +168,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Messages can carry outside text (a typed id, an imported file's field):
         # control characters are shown as visible pictures, never sent raw.
         print(f"dsl-tui: {safe_text(err.message)}", file=sys.stderr)
+        if not isinstance(err, UsageError):  # IT cares about failures, not typing slips
+            itlog.record(err, where="cli", command=command, exit_code=err.exit_code)
         return err.exit_code
     except KeyboardInterrupt:
         print("dsl-tui: interrupted; nothing was left half-written.", file=sys.stderr)
         return 130
-    except MemoryError:
+    except MemoryError as err:
         print("dsl-tui: out of memory; nothing was changed.", file=sys.stderr)
+        itlog.record(err, where="cli", command=command)
         return 1
     except OSError as err:
         # Never echo the path or bytes involved: they may name a pupil.
         reason = err.strerror or type(err).__name__
         print(f"dsl-tui: the operation failed ({reason}); nothing was changed.", file=sys.stderr)
+        itlog.record(err, where="cli", command=command)
         return 1
     except Exception as err:  # noqa: BLE001 - the last guard: no traceback reaches the user
         print(
@@ -184,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "nothing was changed. Please report it.",
             file=sys.stderr,
         )
+        itlog.record(err, where="cli", command=command)
         if os.environ.get("DSL_TUI_DEBUG") == "1":
             raise
         return 1

@@ -21,6 +21,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from dsl_tui import itlog
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
 from dsl_tui.jsontypes import DocView
@@ -343,6 +344,7 @@ class DslApp(KeepsScreenInside[int]):
             show_error(self, cause)
             return
         log.error("unexpected %s", type(cause).__name__)
+        itlog.record(cause if cause is not None else error, where="app", command="app")
         casebook, self._casebook = self._casebook, None
         if casebook is not None:
             try:

@@ -28,6 +28,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, TextArea
 
+from dsl_tui import itlog
 from dsl_tui.errors import DslError
 from dsl_tui.terminal import safe_line
 
@@ -45,7 +46,13 @@ UNEXPECTED = (
 
 
 def show_error(app: App[R], error: BaseException) -> None:
-    """Tell the DSL what went wrong in one sentence (no traceback, no case data)."""
+    """Tell the DSL what went wrong in one sentence (no traceback, no case data).
+
+    A failure (not a typing slip, exit code 2) also goes to the IT log: its type and origin only.
+    """
+    code = error.exit_code if isinstance(error, DslError) else 1
+    if code != 2:
+        itlog.record(error, where="app", command="app", exit_code=code)
     if isinstance(error, DslError):
         app.notify(error.message, title="Not done", severity="error", markup=False, timeout=8)
         return

@@ -17,3 +17,8 @@ os.environ.setdefault("DSL_TUI_KDF", "floor")
 if "DSL_TUI_STATE" not in os.environ:
     os.environ["DSL_TUI_STATE"] = tempfile.mkdtemp(prefix="dsl-tui-test-state-")
     atexit.register(shutil.rmtree, os.environ["DSL_TUI_STATE"], ignore_errors=True)
+
+# The IT log (errors only, no case data) goes to a throwaway folder too.
+if "DSL_TUI_LOG_DIR" not in os.environ:
+    os.environ["DSL_TUI_LOG_DIR"] = tempfile.mkdtemp(prefix="dsl-tui-test-log-")
+    atexit.register(shutil.rmtree, os.environ["DSL_TUI_LOG_DIR"], ignore_errors=True)
