@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from dsl_tui.casebook import Casebook
+from dsl_tui.deadlines import PLAIN_CALENDAR, WorkingCalendar
 from dsl_tui.model import (
     AnswerSpec,
     Choice,
@@ -25,7 +26,7 @@ from dsl_tui.model import (
     StepPlan,
     TriageResult,
 )
-from dsl_tui.playbook import Category
+from dsl_tui.playbook import Category, Retention
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -130,6 +131,14 @@ class FakePlaybook:
     )
     #: No categories, so no case has a category group.
     categories: dict[str, Category] = field(default_factory=dict)
+    #: No retention rules of its own: each review counts from the kind the key names.
+    retention: dict[str, Retention] = field(default_factory=dict)
+    #: Weekends and bank holidays only (no closure days).
+    calendar: WorkingCalendar = PLAIN_CALENDAR
+
+    def relevant_answers(self, answers: Mapping[str, str]) -> dict[str, str]:
+        """Every answer given (the stand-in has no branches to back out of)."""
+        return dict(answers)
 
     def questions(self) -> tuple[Question, ...]:
         """Every question, in order."""

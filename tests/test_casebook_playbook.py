@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+import ast
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from helpers_casebook import T0, Clock, bullying_report
 
 from dsl_tui.casebook import Casebook
+from dsl_tui.deadlines import LONDON
 from dsl_tui.errors import CaseRuleError
 from dsl_tui.model import NewPerson, PersonRole, Risk
 from dsl_tui.playbook import load_playbook
 
 PLAYBOOK = load_playbook()
+REPO = Path(__file__).resolve().parents[1]
 
 
 def walk(**fixed: str) -> dict[str, str]:
@@ -77,3 +81,42 @@ def test_retention_on_the_real_rules() -> None:
              harm_threshold="yes"),
     )  # fmt: skip
     assert staff.review_on == date(2036, 3, 2)  # 10 years from the allegation (reported at T0)
+
+
+def test_answers_off_the_wizards_path_are_not_kept() -> None:
+    # "content_author" belongs to the staff-content branch; a child-online concern drops it.
+    answers = {**GROOMING, "content_author": "pupil"}
+    case = book().log_concern(bullying_report(school="sra"), answers)
+    assert dict(case.answers) == PLAYBOOK.relevant_answers(GROOMING)
+    assert "content_author" not in dict(case.answers)
+
+
+def test_working_day_steps_skip_the_trusts_closure_days() -> None:
+    reported = datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
+    casebook = book(Clock(reported + timedelta(hours=1)))
+    staff = casebook.log_concern(
+        bullying_report(
+            school="sra", reported_at=reported,
+            people=(NewPerson(PersonRole.STAFF, "Martin Holloway"),),
+        ),
+        walk(about="staff_conduct", breach_kind="unlawful", involves_children="yes",
+             harm_threshold="yes"),
+    )  # fmt: skip
+    lado = next(s for s in staff.steps if s.key == "refer_lado")
+    # 22 December 2026 to 1 January 2027 are closure days in the shipped playbook.
+    assert lado.due_at == datetime(2027, 1, 4, 10, 0, tzinfo=LONDON)
+    assert staff.playbook_version == PLAYBOOK.version
+
+
+def test_the_casebook_calls_its_playbook_without_probing_it() -> None:
+    """The casebook takes a typed Playbook: no getattr / hasattr guesses at what it has."""
+    for path in sorted((REPO / "dsl_tui" / "casebook").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        probes = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+        ]
+        assert probes == [], f"{path.name} probes an object at lines {probes}"

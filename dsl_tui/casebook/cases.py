@@ -27,7 +27,7 @@ from dsl_tui.casebook.retention import review_date
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseViews
 from dsl_tui.casebook.work import CaseWork
-from dsl_tui.deadlines import PLAIN_CALENDAR, WorkingCalendar, due_at
+from dsl_tui.deadlines import WorkingCalendar, due_at
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
@@ -236,9 +236,8 @@ class Casebook(CaseWork, CaseViews):
         summary = step_rules.require_text(report.summary, "what happened")
         reporter = step_rules.require_text(report.reporter, "who reported it")
         school = self._school(report.school)
-        relevant = getattr(self.playbook, "relevant_answers", None)
         # Keep only the answers on the wizard's path (not those of a branch backed out of).
-        answers = relevant(answers) if callable(relevant) else dict(answers)
+        answers = self.playbook.relevant_answers(answers)
         result = self.playbook.triage(dict(answers))
         now = self._clock()
         step_rules.not_in_future(report.occurred_at, now, "it happened")
@@ -265,7 +264,7 @@ class Casebook(CaseWork, CaseViews):
             "answers": [[k, str(v)] for k, v in answers.items()],
             "retention": result.retention,
             # The steps below are the playbook's at this version; a later edit never changes them.
-            "playbook_version": str(getattr(self.playbook, "version", "") or ""),
+            "playbook_version": self.playbook.version,
             # Each side's records rule (a concern with several sides keeps the longest).
             "retention_rules": list(result.retention_rules or (result.retention,)),
             "triage_reasons": list(result.reasons),
@@ -335,9 +334,7 @@ class Casebook(CaseWork, CaseViews):
     @property
     def calendar(self) -> WorkingCalendar:
         """The trust's working days (from its playbook), for working-day deadlines."""
-        calendar = getattr(self.playbook, "calendar", None)
-        # A stand-in playbook without a calendar still skips weekends and bank holidays.
-        return calendar if isinstance(calendar, WorkingCalendar) else PLAIN_CALENDAR
+        return self.playbook.calendar
 
     @staticmethod
     def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc:
@@ -375,8 +372,8 @@ class Casebook(CaseWork, CaseViews):
         dates = []
         for key in keys or [""]:
             years = self.playbook.retention_years(key) if key else 25
-            rule = getattr(self.playbook, "retention", {}).get(key) if key else None
-            starts = str(getattr(rule, "starts", "") or "")
+            rule = self.playbook.retention.get(key) if key else None
+            starts = rule.starts if rule is not None else ""
             dates.append(review_date(key, years, reported, people, starts=starts, closed=closed))
         return max(dates)
 
