@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -20,10 +20,12 @@ from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs
 from dsl_tui.casebook.calls import call_text, complete_with_call
 from dsl_tui.casebook.chronology import chronology as build_chronology
+from dsl_tui.casebook.clock import CaseClock
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
 from dsl_tui.casebook.records import iso, iso_date, parse_dt, step_doc
 from dsl_tui.casebook.retention import review_date
+from dsl_tui.casebook.saves import AuditHead, Saves
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseViews
 from dsl_tui.casebook.work import CaseWork
@@ -69,9 +71,9 @@ class Casebook(CaseWork, CaseViews):
         self.user = user
         self.role = role
         self.vault = vault
-        self._clock = clock or (lambda: datetime.now(UTC))
-        #: The audit log always records the real time of an action, even when backdated.
-        self._audit_clock = self._clock
+        #: Dates actions (backdated for demo data); the audit log takes its real time.
+        self._time = CaseClock(clock)
+        self._clock = self._time.now
         #: Evidence files: the vault's own (encrypted beside it), or those given (tests).
         self._blobs: BlobStore | None = blobs if blobs is not None else vault
         self._store = Store(db)
@@ -104,65 +106,36 @@ class Casebook(CaseWork, CaseViews):
         snapshot = self._store.snapshot(skip=frozenset({"audit"}))
         self._index = CaseIndex.build(snapshot)
         heads = snapshot["audit_head"]
-        self._head_doc = int(next(iter(heads))) if heads else None
+        self._head = AuditHead(self._store, int(next(iter(heads))) if heads else None)
         self._audit = AuditLog(
-            self.db, self._audit_clock, insert=partial(self._store.insert, "audit"),
-            set_head=self._set_audit_head, head=heads[next(iter(heads))] if heads else None,
+            self.db, self._time.real, insert=partial(self._store.insert, "audit"),
+            set_head=self._head.set, head=heads[next(iter(heads))] if heads else None,
         )  # fmt: skip
         self._drafts = Drafts(self._store, snapshot["drafts"])
+        self._saves = Saves(self._store, self._audit, self._head, self._write_lock, self._load)
 
-    def _set_audit_head(self, head: Doc) -> None:
-        """Keep the audit chain's head in its one document (inside the same save)."""
-        if self._head_doc is None:
-            self._head_doc = self._store.insert("audit_head", head)
-        else:
-            self._store.update("audit_head", self._head_doc, head)
-
-    @contextmanager
-    def backdated(self, clock: Callable[[], datetime]) -> Iterator[None]:
+    def backdated(self, clock: Callable[[], datetime]) -> AbstractContextManager[None]:
         """Date the actions inside by ``clock`` (demo data, old records typed up late).
 
         The audit log still records when each action was really done.
         """
-        previous = self._clock
-        self._clock = clock
-        try:
-            yield
-        finally:
-            self._clock = previous
+        return self._time.backdated(clock)
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> AbstractContextManager[None]:
         """Make several actions one save (e.g. the demo data: one save per case).
 
         If the save fails, nothing of the batch is kept and the index is rebuilt from what is
         stored. An error inside the block should end the block.
         """
-        with self._write_lock:
-            try:
-                with self._store.batch():
-                    yield
-            except BaseException:
-                self._load()
-                raise
+        return self._saves.batch()
 
     def now(self) -> datetime:
         """The casebook's clock (injectable in tests)."""
         return self._clock()
 
-    @contextmanager
-    def _saving(self) -> Iterator[None]:
+    def _saving(self) -> AbstractContextManager[None]:
         """One save for everything inside; on failure the audit chain head is put back."""
-        with self._write_lock:
-            seq, head = self._audit.seq, self._audit.head
-            try:
-                with self._store.batch():
-                    yield
-            except BaseException:
-                self._audit.rollback(seq, head)
-                if self._head_doc is not None and not self._store.has("audit_head", self._head_doc):
-                    self._head_doc = None
-                raise
+        return self._saves.saving()
 
     def _record(self, case_id: str) -> CaseRecord:
         record = self._index.records.get(case_id)
