@@ -19,7 +19,6 @@ from dsl_tui.casebook import receive
 from dsl_tui.casebook import steps as step_rules
 from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs
 from dsl_tui.casebook.calls import call_text, complete_with_call
-from dsl_tui.casebook.chronology import chronology as build_chronology
 from dsl_tui.casebook.clock import CaseClock
 from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
@@ -27,7 +26,7 @@ from dsl_tui.casebook.records import iso, iso_date, parse_dt, step_doc
 from dsl_tui.casebook.retention import review_date
 from dsl_tui.casebook.saves import AuditHead, Saves
 from dsl_tui.casebook.store import Store
-from dsl_tui.casebook.views import CaseViews
+from dsl_tui.casebook.views import CaseQueries
 from dsl_tui.casebook.work import CaseWork
 from dsl_tui.deadlines import WorkingCalendar, due_at
 from dsl_tui.errors import CaseRuleError, NotFound, UsageError
@@ -35,13 +34,16 @@ from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
     AuditEntry,
     Case,
+    CaseSummary,
     ChronologyEntry,
     ConcernReport,
+    Counts,
     EmergencyCall,
     NewAccount,
     NewPerson,
     Risk,
     Status,
+    Step,
     StepPlan,
     Transfer,
 )
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
     from dsl_tui.vault import Vault
 
 
-class Casebook(CaseWork, CaseViews):
+class Casebook(CaseWork):
     """The repository the screens, the CLI and the export talk to."""
 
     def __init__(
@@ -104,7 +106,6 @@ class Casebook(CaseWork, CaseViews):
         # The audit log is not read: its stored head says where the chain goes on (a vault
         # keeps the log packed until verify or Casebook.audit_log reads it).
         snapshot = self._store.snapshot(skip=frozenset({"audit"}))
-        self._index = CaseIndex.build(snapshot)
         heads = snapshot["audit_head"]
         self._head = AuditHead(self._store, int(next(iter(heads))) if heads else None)
         self._audit = AuditLog(
@@ -113,6 +114,12 @@ class Casebook(CaseWork, CaseViews):
         )  # fmt: skip
         self._drafts = Drafts(self._store, snapshot["drafts"])
         self._saves = Saves(self._store, self._audit, self._head, self._write_lock, self._load)
+        self._wire(CaseIndex.build(snapshot))
+
+    def _wire(self, index: CaseIndex) -> None:
+        """Hand the index (a new one after a reload or a lock) to the parts that use it."""
+        self._index = index
+        self._queries = CaseQueries(index, self._time, self.user)
 
     def backdated(self, clock: Callable[[], datetime]) -> AbstractContextManager[None]:
         """Date the actions inside by ``clock`` (demo data, old records typed up late).
@@ -138,10 +145,7 @@ class Casebook(CaseWork, CaseViews):
         return self._saves.saving()
 
     def _record(self, case_id: str) -> CaseRecord:
-        record = self._index.records.get(case_id)
-        if record is None:
-            raise NotFound(f"There is no case {case_id} in this vault.")
-        return record
+        return self._index.record(case_id)
 
     def _open_record(self, case_id: str) -> CaseRecord:
         record = self._record(case_id)
@@ -358,15 +362,6 @@ class Casebook(CaseWork, CaseViews):
             self.audit_event("view", case_id)
         return record.to_case()
 
-    def prepare_search(self) -> None:
-        """Build every case's search text now (call it in a worker after unlocking, so the
-        first search is as quick as the rest)."""
-        self._index.warm()
-
-    def chronology(self, case_id: str) -> list[ChronologyEntry]:
-        """Everything that happened on a case, oldest first."""
-        return build_chronology(self._record(case_id))
-
     def blob(self, blob_id: str) -> bytes:
         """An evidence file's bytes (decrypted by the vault)."""
         if self._blobs is None:
@@ -494,7 +489,65 @@ class Casebook(CaseWork, CaseViews):
                 self.vault = None
         finally:
             self._index.retire()
-            self._index = CaseIndex()
+            self._wire(CaseIndex())
             self._drafts = Drafts(self._store, {})
             # The index froze what it loaded (see CaseIndex.build): let the collector free it.
             gc.unfreeze()
+
+    # --------------------------------------------------------------- questions
+    def summaries(
+        self,
+        *,
+        status: str = "open",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """Dashboard rows by urgency: overdue first, then risk, then the oldest report."""
+        return self._queries.summaries(
+            status=status, school=school, mine=mine, overdue_only=overdue_only
+        )
+
+    def search(
+        self,
+        text: str,
+        *,
+        status: str = "all",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """Cases whose recorded text holds every word of ``text``, by urgency, narrowed by the
+        same filters as :meth:`summaries`."""
+        return self._queries.search(
+            text, status=status, school=school, mine=mine, overdue_only=overdue_only
+        )
+
+    def counts(self) -> Counts:
+        """Open cases, cases with an overdue step, cases with a step due later today, closed."""
+        return self._queries.counts()
+
+    def due(self) -> list[tuple[CaseSummary, Step]]:
+        """Every open step due by the end of today or already overdue, most urgent first."""
+        return self._queries.due()
+
+    def case_ids(self) -> list[str]:
+        """Every case id, sorted."""
+        return self._queries.case_ids()
+
+    def linked(self, case_id: str) -> list[tuple[CaseSummary, str]]:
+        """Other cases sharing a person, handle, phone number or web address, with why."""
+        return self._queries.linked(case_id)
+
+    def due_for_review(self, on: date | None = None) -> list[CaseSummary]:
+        """Cases whose retention review date is on or before ``on`` (default today)."""
+        return self._queries.due_for_review(on)
+
+    def chronology(self, case_id: str) -> list[ChronologyEntry]:
+        """Everything that happened on a case, oldest first."""
+        return self._queries.chronology(case_id)
+
+    def prepare_search(self) -> None:
+        """Build every case's search text now (call it in a worker after unlocking, so the
+        first search is as quick as the rest)."""
+        self._queries.prepare_search()

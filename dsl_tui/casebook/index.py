@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from dsl_tui.casebook.linking import LinkKey, case_keys
 from dsl_tui.casebook.records import case_from, parse_dt, step_from
+from dsl_tui.errors import NotFound
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import Case, CaseSummary, PersonRole, Risk, Status, Step
 
@@ -314,6 +315,13 @@ class CaseIndex:
         for doc in tables.get("deleted", {}).values():
             index.note_sequence(doc.get("case_id", ""))
         return index
+
+    def record(self, case_id: str) -> CaseRecord:
+        """One case's record (``NotFound`` when this vault has no such case)."""
+        record = self.records.get(case_id)
+        if record is None:
+            raise NotFound(f"There is no case {case_id} in this vault.")
+        return record
 
     def note_sequence(self, case_id: str) -> None:
         """Remember a case id's number so it is never given again (even after deletion)."""

@@ -1,17 +1,18 @@
 """The casebook's read side: dashboard rows, search, counts, what is due, links, reviews.
 
-Everything here answers from the in-memory index; nothing scans TinyDB.
+Everything here answers from the in-memory index; nothing scans TinyDB, nothing is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time
 
+from dsl_tui.casebook.chronology import chronology as build_chronology
+from dsl_tui.casebook.clock import CaseClock
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
 from dsl_tui.casebook.linking import why
 from dsl_tui.casebook.records import iso, parse_date
-from dsl_tui.model import CaseSummary, Counts, Status, Step
+from dsl_tui.model import CaseSummary, ChronologyEntry, Counts, Status, Step
 
 
 def end_of_today(now: datetime) -> datetime:
@@ -20,12 +21,14 @@ def end_of_today(now: datetime) -> datetime:
     return datetime.combine(local.date(), time.max, tzinfo=local.tzinfo)
 
 
-class CaseViews:
-    """Read-only questions a DSL asks of the casebook (mixed into ``Casebook``)."""
+class CaseQueries:
+    """Read-only questions a DSL asks of the casebook, answered from its index."""
 
-    _index: CaseIndex
-    _clock: Callable[[], datetime]
-    user: str
+    def __init__(self, index: CaseIndex, clock: CaseClock, user: str) -> None:
+        self._index = index
+        self._clock = clock.now
+        #: Whose cases "mine" means.
+        self.user = user
 
     def _select(self, status: str) -> list[CaseRecord]:
         """Records with a status: "open" (not closed), "closed", "all" or one Status value."""
@@ -121,7 +124,7 @@ class CaseViews:
 
     def linked(self, case_id: str) -> list[tuple[CaseSummary, str]]:
         """Other cases sharing a person, handle, phone number or web address, with why."""
-        self._record(case_id)
+        self._index.record(case_id)
         now = self._clock()
         out: list[tuple[CaseSummary, str]] = []
         for other, keys in self._index.linked(case_id):
@@ -140,5 +143,10 @@ class CaseViews:
         hits.sort(key=lambda pair: (pair[0], pair[1].case_id))
         return [record.summary(now) for _, record in hits]
 
-    def _record(self, case_id: str) -> CaseRecord:
-        raise NotImplementedError
+    def chronology(self, case_id: str) -> list[ChronologyEntry]:
+        """Everything that happened on a case, oldest first."""
+        return build_chronology(self._index.record(case_id))
+
+    def prepare_search(self) -> None:
+        """Build every case's search text and links now (a worker after unlocking)."""
+        self._index.warm()
