@@ -366,16 +366,16 @@ def test_a_failure_on_case_two_leaves_no_case_one_and_the_vault_unchanged(
     receiver = real_casebook()
     before_tables = json.dumps(receiver.db.storage.read(), sort_keys=True, default=str)
     before_blobs = dict(receiver._blobs._blobs)  # type: ignore[union-attr]
-    real_receive = receive.receive_case
+    real_receive = receive.Transfers.receive_case
     calls: list[str] = []
 
-    def fail_on_second(casebook: Any, case: Any, **kwargs: Any) -> Any:
+    def fail_on_second(transfers: Any, case: Any, **kwargs: Any) -> Any:
         calls.append(case.id)
         if len(calls) == 2:
             raise StorageError("Could not save because the disk is full.")
-        return real_receive(casebook, case, **kwargs)
+        return real_receive(transfers, case, **kwargs)
 
-    monkeypatch.setattr(receive, "receive_case", fail_on_second)
+    monkeypatch.setattr(receive.Transfers, "receive_case", fail_on_second)
     with pytest.raises(StorageError):
         import_case_file(receiver, path, identity=identity, now=NOW)
     assert calls == ["SRA-2026-0001", "SRA-2026-0002"]

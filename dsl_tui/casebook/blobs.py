@@ -24,6 +24,20 @@ class BlobStore(Protocol):
         ...
 
 
+def forget_blob(blobs: BlobStore | None, blob_id: str) -> None:
+    """Remove an evidence file no case refers to any more (a deleted case's, a failed import's).
+
+    It is encrypted, so failing to remove it is harmless: a stray file cannot be read without the
+    key, and ``verify`` names it as orphaned.
+    """
+    if blobs is None:
+        return
+    try:
+        blobs.delete_blob(blob_id)
+    except (OSError, NotFound):
+        pass
+
+
 class MemoryBlobs:
     """Evidence files kept in memory, for a casebook without a vault (tests, previews)."""
 

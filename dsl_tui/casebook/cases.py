@@ -1,6 +1,15 @@
 """The casebook: everything a DSL does to a case is one call here, saved and audited.
 
-Each call writes small documents (one per note, step, person...) in one save, then updates the
+``Casebook`` is a facade: it builds the parts below from its store and its playbook, hands each
+what it needs (constructor arguments, typed), and passes each call to one of them.
+
+- ``CaseWriter`` (``writer``): the one way a case changes; given the store, the index, the audit
+  log, the saves and the clock.
+- ``Intake`` (``intake``), ``CaseWork`` (``work``), ``Transfers`` (``receive``): what changes when
+  a concern is logged, a case is worked on, or a case crosses schools; each through the writer.
+- ``CaseQueries`` (``views``): the read side, given the index and the clock.
+
+Each change writes small documents (one per note, step, person...) in one save, then updates the
 in-memory index. A write that fails leaves both the stored data and the index as they were.
 """
 
@@ -10,26 +19,25 @@ import gc
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsl_tui.audit import AuditLog, read_log, verify_chain
-from dsl_tui.casebook import receive
-from dsl_tui.casebook import steps as step_rules
-from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs
-from dsl_tui.casebook.calls import call_text, complete_with_call
+from dsl_tui.casebook.blobs import BlobStore, MemoryBlobs, forget_blob
 from dsl_tui.casebook.clock import CaseClock
 from dsl_tui.casebook.drafts import Drafts
-from dsl_tui.casebook.index import CaseIndex, CaseRecord
-from dsl_tui.casebook.records import iso, iso_date, parse_dt, step_doc
-from dsl_tui.casebook.retention import review_date
+from dsl_tui.casebook.index import CaseIndex
+from dsl_tui.casebook.intake import Intake
+from dsl_tui.casebook.receive import Transfers
 from dsl_tui.casebook.saves import AuditHead, Saves
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseQueries
 from dsl_tui.casebook.work import CaseWork
-from dsl_tui.deadlines import WorkingCalendar, due_at
-from dsl_tui.errors import CaseRuleError, NotFound, UsageError
+from dsl_tui.casebook.writer import CaseWriter
+from dsl_tui.deadlines import WorkingCalendar
+from dsl_tui.errors import NotFound
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
     AuditEntry,
@@ -41,20 +49,20 @@ from dsl_tui.model import (
     EmergencyCall,
     NewAccount,
     NewPerson,
+    NoteKind,
     Risk,
     Status,
     Step,
-    StepPlan,
     Transfer,
 )
 from dsl_tui.vault.storage import VaultDB, memory_storage
 
 if TYPE_CHECKING:
-    from dsl_tui.playbook import Playbook, School
+    from dsl_tui.playbook import Playbook
     from dsl_tui.vault import Vault
 
 
-class Casebook(CaseWork):
+class Casebook:
     """The repository the screens, the CLI and the export talk to."""
 
     def __init__(
@@ -74,8 +82,7 @@ class Casebook(CaseWork):
         self.role = role
         self.vault = vault
         #: Dates actions (backdated for demo data); the audit log takes its real time.
-        self._time = CaseClock(clock)
-        self._clock = self._time.now
+        self._clock = CaseClock(clock)
         #: Evidence files: the vault's own (encrypted beside it), or those given (tests).
         self._blobs: BlobStore | None = blobs if blobs is not None else vault
         self._store = Store(db)
@@ -102,31 +109,37 @@ class Casebook(CaseWork):
 
     # ----------------------------------------------------------------- plumbing
     def _load(self) -> None:
-        """Build the index, the audit chain head and the drafts from one read of the tables."""
+        """Build the index, the audit chain head and the drafts from one read of the tables,
+        and the parts that use them (again after a failed batch)."""
         # The audit log is not read: its stored head says where the chain goes on (a vault
         # keeps the log packed until verify or Casebook.audit_log reads it).
         snapshot = self._store.snapshot(skip=frozenset({"audit"}))
         heads = snapshot["audit_head"]
-        self._head = AuditHead(self._store, int(next(iter(heads))) if heads else None)
+        head = AuditHead(self._store, int(next(iter(heads))) if heads else None)
         self._audit = AuditLog(
-            self.db, self._time.real, insert=partial(self._store.insert, "audit"),
-            set_head=self._head.set, head=heads[next(iter(heads))] if heads else None,
+            self.db, self._clock.real, insert=partial(self._store.insert, "audit"),
+            set_head=head.set, head=heads[next(iter(heads))] if heads else None,
         )  # fmt: skip
-        self._drafts = Drafts(self._store, snapshot["drafts"])
-        self._saves = Saves(self._store, self._audit, self._head, self._write_lock, self._load)
-        self._wire(CaseIndex.build(snapshot))
+        self._saves = Saves(self._store, self._audit, head, self._write_lock, self._load)
+        self._wire(CaseIndex.build(snapshot), Drafts(self._store, snapshot["drafts"]))
 
-    def _wire(self, index: CaseIndex) -> None:
-        """Hand the index (a new one after a reload or a lock) to the parts that use it."""
+    def _wire(self, index: CaseIndex, drafts: Drafts) -> None:
+        """Hand the index and the drafts (new ones after a reload or a lock) to the parts."""
         self._index = index
-        self._queries = CaseQueries(index, self._time, self.user)
+        self._drafts = drafts
+        writer = CaseWriter(self._store, index, self._audit, self._saves, self._clock, self.user)
+        self._writer = writer
+        self._intake = Intake(writer, self.playbook)
+        self._work = CaseWork(writer, self.playbook, self._blobs)
+        self._transfers = Transfers(writer)
+        self._queries = CaseQueries(index, self._clock, self.user)
 
     def backdated(self, clock: Callable[[], datetime]) -> AbstractContextManager[None]:
         """Date the actions inside by ``clock`` (demo data, old records typed up late).
 
         The audit log still records when each action was really done.
         """
-        return self._time.backdated(clock)
+        return self._clock.backdated(clock)
 
     def batch(self) -> AbstractContextManager[None]:
         """Make several actions one save (e.g. the demo data: one save per case).
@@ -138,65 +151,22 @@ class Casebook(CaseWork):
 
     def now(self) -> datetime:
         """The casebook's clock (injectable in tests)."""
-        return self._clock()
-
-    def _saving(self) -> AbstractContextManager[None]:
-        """One save for everything inside; on failure the audit chain head is put back."""
-        return self._saves.saving()
-
-    def _record(self, case_id: str) -> CaseRecord:
-        return self._index.record(case_id)
-
-    def _open_record(self, case_id: str) -> CaseRecord:
-        record = self._record(case_id)
-        if record.closed:
-            raise CaseRuleError(f"Case {case_id} is closed; reopen it before changing it.")
-        return record
+        return self._clock.now()
 
     def audit_event(self, action: str, case_id: str = "", detail: str = "") -> AuditEntry:
         """Record an action done elsewhere (export, report...) in the audit chain."""
-        with self._saving():
-            return self._audit.append(self.user, action, case_id, detail)
+        with self._saves.saving():
+            return self._writer.audit(action, case_id, detail)
 
     def record_unlock(self, failed_at: Sequence[datetime] = ()) -> None:
         """Audit an unlock, preceded by the failed attempts made since the last one."""
-        with self._saving():
+        with self._saves.saving():
             for at in failed_at:
-                self._audit.append_at(at, "unknown", "failed unlock")
-            self._audit.append(self.user, "unlock")
+                self._writer.audit_at(at, "unknown", "failed unlock")
+            self._writer.audit("unlock")
         self.failed_unlocks = len(failed_at)
 
-    def _add_part(self, record: CaseRecord, table: str, doc: Doc) -> None:
-        """Insert one part document (inside a save) and keep it in the record afterwards."""
-        record.doc_ids[(table, doc["id"])] = self._store.insert(table, doc)
-
-    def _event(self, record: CaseRecord, kind: str, text: str, ref: str = "") -> Doc:
-        doc = {
-            "case_id": record.case_id,
-            "id": record.next_id("events", "v"),
-            "at": iso(self._clock()),
-            "by": self.user,
-            "kind": kind,
-            "text": text,
-            "ref": ref,
-            "ord": record.take_order(),
-        }
-        self._add_part(record, "events", doc)
-        return doc
-
-    def _append_parts(self, record: CaseRecord, added: list[tuple[str, Doc]]) -> None:
-        """After a successful save: keep new parts in memory and index their words."""
-        for table, doc in added:
-            record.parts[table].append(doc)
-            self._index.add_text(record, table, doc)
-
-    def _wake(self, record: CaseRecord) -> Doc:
-        """Fields that move a new case to open when work starts on it."""
-        if record.core.get("status") == Status.NEW.value:
-            return {"status": Status.OPEN.value}
-        return {}
-
-    # ------------------------------------------------------------------ logging
+    # ---------------------------------------------------------------- changes
     def log_concern(
         self,
         report: ConcernReport,
@@ -204,170 +174,103 @@ class Casebook(CaseWork):
         *,
         calls: Sequence[EmergencyCall] = (),
     ) -> Case:
-        """Triage a concern against the playbook and record it as a new case.
+        """Triage a concern against the playbook and record it as a new case (``calls`` made at
+        once for a child in immediate danger complete their steps: ``Intake.log_concern``)."""
+        return self._intake.log_concern(report, answers, calls=calls)
 
-        ``calls`` made at once for a child in immediate danger (before the concern was typed)
-        complete the case's step for each route called, at the time of the call, or, when that
-        step cannot be completed yet (no reference), go into the chronology.
-        """
-        summary = step_rules.require_text(report.summary, "what happened")
-        reporter = step_rules.require_text(report.reporter, "who reported it")
-        school = self._school(report.school)
-        # Keep only the answers on the wizard's path (not those of a branch backed out of).
-        answers = self.playbook.relevant_answers(answers)
-        result = self.playbook.triage(dict(answers))
-        now = self._clock()
-        step_rules.not_in_future(report.occurred_at, now, "it happened")
-        step_rules.not_in_future(report.reported_at, now, "it was reported")
-        step_rules.born_before([p.date_of_birth for p in report.people], report.occurred_at, now)
-        reported_at = report.reported_at or now
-        case_id = self._index.next_case_id(school.prefix, reported_at.astimezone(UTC).year)
-        people = [self._person_doc(case_id, f"p{i}", p) for i, p in enumerate(report.people, 1)]
-        accounts = [self._account_doc(case_id, f"a{i}", a) for i, a in
-                    enumerate(report.accounts, 1)]  # fmt: skip
-        core: Doc = {
-            "id": case_id,
-            "school": school.key,
-            "reporter": reporter,
-            "reported_at": iso(reported_at),
-            "occurred_at": iso(report.occurred_at),
-            "summary": summary,
-            "child_words": (report.child_words or "").strip(),
-            "category": result.category,
-            "category_title": result.category_title,
-            "clause": result.clause,
-            "risk": Risk(result.risk).value,
-            "status": Status.NEW.value,
-            "answers": [[k, str(v)] for k, v in answers.items()],
-            "retention": result.retention,
-            # The steps below are the playbook's at this version; a later edit never changes them.
-            "playbook_version": self.playbook.version,
-            # Each side's records rule (a concern with several sides keeps the longest).
-            "retention_rules": list(result.retention_rules or (result.retention,)),
-            "triage_reasons": list(result.reasons),
-            "triage_warnings": list(result.warnings),
-            "call_now": [r.key for r in result.call_now],
-            "routes": [r.key for r in result.routes],
-            "outcome": "",
-            "closed_at": None,
-            "owner": self.user,
-            "created_at": iso(now),
-            "created_by": self.user,
-        }
-        core["review_on"] = iso_date(self._review_on(core, people))
-        steps = [self._plan_doc(case_id, f"s{i}", plan, reported_at)
-                 for i, plan in enumerate(result.steps, 1)]  # fmt: skip
-        with self._saving():
-            doc_id = self._store.insert("cases", core)
-            record = CaseRecord(case_id=case_id, doc_id=doc_id, core=core)
-            for table, docs in (("people", people), ("accounts", accounts), ("steps", steps)):
-                for doc in docs:
-                    self._add_part(record, table, doc)
-                    record.parts[table].append(doc)
-            calls_done = self._record_calls(record, calls, now)
-            triage_text = f"Triaged as {result.category_title} (risk {core['risk']})."
-            if result.reasons:
-                triage_text += " " + " ".join(result.reasons)
-            event = self._event(record, "triage", triage_text)
-            record.parts["events"].append(event)
-            self._audit.append(self.user, "create", case_id)
-            for step_id in calls_done:
-                self._audit.append(self.user, "change", case_id, f"step {step_id} call recorded")
-        self._index.refresh(record)
-        return record.to_case()
+    def complete_step(
+        self, case_id: str, step_id: str, outcome: str, answers: Mapping[str, str] | None = None
+    ) -> Case:
+        """Mark a step done with its outcome and the answers it needs (CaseRuleError if not)."""
+        return self._work.complete_step(case_id, step_id, outcome, answers)
 
-    def _record_calls(
-        self, record: CaseRecord, calls: Sequence[EmergencyCall], now: datetime
-    ) -> list[str]:
-        """Keep each call on the new case (inside its save); the ids of the steps it completed."""
-        completed: list[str] = []
-        for call in calls:
-            route = self.playbook.routes.get(call.route)
-            if route is None:
-                raise UsageError("The call was to a route the playbook does not have.")
-            step_rules.not_in_future(call.at, now, "of the call")
-            done = complete_with_call(record.parts["steps"], call, route.name, self.user)
-            if done is None:
-                event = self._event(record, "call", call_text(call, route.name))
-                record.parts["events"].append(event)
-                continue
-            step, fields = done
-            fields["done_ord"] = record.take_order()
-            self._store.update("steps", record.doc_id_of("steps", step["id"]), fields)
-            record.replace_part("steps", step["id"], fields)
-            completed.append(step["id"])
-        return completed
+    def set_aside_step(self, case_id: str, step_id: str, reason: str) -> Case:
+        """Set a step aside as not needed, with the reason (CaseRuleError without one)."""
+        return self._work.set_aside_step(case_id, step_id, reason)
 
-    def _school(self, key: str) -> School:
-        for school in self.playbook.schools:
-            if key in (school.key, school.name, school.prefix):
-                return school
-        raise UsageError("That school is not in the trust's playbook.")
+    def add_step(
+        self,
+        case_id: str,
+        title: str,
+        actor: str,
+        clause: str = "",
+        due_at: datetime | None = None,
+    ) -> Case:
+        """Add a step of the DSL's own to an open case."""
+        return self._work.add_step(case_id, title, actor, clause, due_at)
 
-    def _plan_doc(self, case_id: str, step_id: str, plan: StepPlan, reported: datetime) -> Doc:
-        # Working days skip weekends, bank holidays and the trust's closure days.
-        return step_doc(case_id, step_id, plan, due_at(reported, plan.due, self.calendar))
+    def add_note(
+        self, case_id: str, text: str, kind: NoteKind = NoteKind.FACT, corrects: str | None = None
+    ) -> Case:
+        """Append a timestamped note (fact or opinion); a correction points at the note it
+        corrects, and no note is ever edited or removed."""
+        return self._work.add_note(case_id, text, kind, corrects)
 
-    @property
-    def calendar(self) -> WorkingCalendar:
-        """The trust's working days (from its playbook), for working-day deadlines."""
-        return self.playbook.calendar
+    def add_evidence(
+        self,
+        case_id: str,
+        description: str,
+        location: str = "",
+        captured_at: datetime | None = None,
+        data: bytes | None = None,
+        filename: str = "",
+        *,
+        not_an_image_of_a_child: bool = False,
+    ) -> Case:
+        """Record an item of evidence (8.2), a file stored encrypted with its SHA-256, after the
+        image guard (UKCIS): ``CaseWork.add_evidence``."""
+        return self._work.add_evidence(
+            case_id, description, location, captured_at, data, filename,
+            not_an_image_of_a_child=not_an_image_of_a_child,
+        )  # fmt: skip
 
-    @staticmethod
-    def _person_doc(case_id: str, person_id: str, person: NewPerson) -> Doc:
-        return {
-            "case_id": case_id,
-            "id": person_id,
-            "role": person.role.value,
-            "name": step_rules.require_text(person.name, "the person's name (or 'unknown')"),
-            "year_group": person.year_group.strip(),
-            "date_of_birth": iso_date(person.date_of_birth),
-            "school": "",
-            "notes": "",
-        }
+    def add_evidence_file(
+        self,
+        case_id: str,
+        description: str,
+        path: Path,
+        location: str = "",
+        *,
+        not_an_image_of_a_child: bool = False,
+    ) -> Case:
+        """Record an item of evidence with a file read from ``path`` (the screens never open
+        files themselves); the same image guard as :meth:`add_evidence`."""
+        return self._work.add_evidence_file(
+            case_id, description, path, location, not_an_image_of_a_child=not_an_image_of_a_child
+        )
 
-    @staticmethod
-    def _account_doc(case_id: str, account_id: str, account: NewAccount) -> Doc:
-        return {
-            "case_id": case_id,
-            "id": account_id,
-            "platform": account.platform.strip(),
-            "handle": account.handle.strip(),
-            "url": account.url.strip(),
-            "phone": account.phone.strip(),
-        }
+    def add_person(self, case_id: str, person: NewPerson) -> Case:
+        """Add someone to a case (the retention review date may move with a child's birth date)."""
+        return self._work.add_person(case_id, person)
 
-    def _review_on(self, core: Doc, people: list[Doc]) -> date:
-        """The retention review date from the playbook's rules for this case (the latest).
+    def add_account(self, case_id: str, account: NewAccount) -> Case:
+        """Add an online account, web address or phone number (8.2) to a case."""
+        return self._work.add_account(case_id, account)
 
-        A case stored before ``retention_rules`` existed has its one ``retention`` rule.
-        """
-        keys = [k for k in core.get("retention_rules") or [core.get("retention", "")] if k]
-        reported = (parse_dt(core["reported_at"]) or self._clock()).date()
-        closed_at = parse_dt(core.get("closed_at"))
-        closed = closed_at.date() if closed_at else None
-        dates = []
-        for key in keys or [""]:
-            years = self.playbook.retention_years(key) if key else 25
-            rule = self.playbook.retention.get(key) if key else None
-            starts = rule.starts if rule is not None else ""
-            dates.append(review_date(key, years, reported, people, starts=starts, closed=closed))
-        return max(dates)
+    def record_decision(self, case_id: str, kind: str, text: str) -> Case:
+        """Record a decision and its rationale, e.g. not to refer, and why."""
+        return self._work.record_decision(case_id, kind, text)
 
-    # ------------------------------------------------------------------ reading
-    def case(self, case_id: str, *, view: bool = True) -> Case:
-        """The whole case; opening it is audited as a "view" (``view=False`` for internal use)."""
-        record = self._record(case_id)
-        if view:
-            self.audit_event("view", case_id)
-        return record.to_case()
+    def change_risk(self, case_id: str, risk: Risk, reason: str) -> Case:
+        """Change a case's risk level; the reason is required and goes into the chronology."""
+        return self._work.change_risk(case_id, risk, reason)
 
-    def blob(self, blob_id: str) -> bytes:
-        """An evidence file's bytes (decrypted by the vault)."""
-        if self._blobs is None:
-            raise NotFound("This casebook keeps no evidence files.")
-        data: bytes = self._blobs.get_blob(blob_id)
-        return data
+    def set_status(self, case_id: str, status: Status, reason: str = "") -> Case:
+        """Move a case to another status (closing goes through ``close``; reopening needs a
+        reason)."""
+        return self._work.set_status(case_id, status, reason)
+
+    def reopen(self, case_id: str, reason: str) -> Case:
+        """Reopen a closed case, with the reason (in the chronology; audited)."""
+        return self._work.reopen(case_id, reason)
+
+    def close(self, case_id: str, outcome: str) -> Case:
+        """Close a case with its outcome; every step must be done or set aside first."""
+        return self._work.close(case_id, outcome)
+
+    def delete_case(self, case_id: str, reason: str) -> None:
+        """Delete a case and all its parts for good (e.g. at its retention review); audited."""
+        self._work.delete_case(case_id, reason)
 
     # -------------------------------------------------------------- transfers
     def receive_case(
@@ -379,29 +282,29 @@ class Casebook(CaseWork):
         chronology: Sequence[ChronologyEntry] = (),
     ) -> Case:
         """Add a case received from another school, keeping its parts, times and events."""
-        return receive.receive_case(
-            self, case, from_school=from_school, received_at=received_at, chronology=chronology
+        return self._transfers.receive_case(
+            case, from_school=from_school, received_at=received_at, chronology=chronology
         )
 
     def mark_transferred(self, case_id: str, to_school: str) -> Case:
         """Mark a case as sent to another school (an event and an audit entry)."""
-        return receive.mark_transferred(self, case_id, to_school)
+        return self._transfers.mark_transferred(case_id, to_school)
 
     def record_transfer(self, case_id: str, to_school: str, code: str, sent_at: datetime) -> Case:
         """Record a transfer pack sent (with its receipt code) and mark the case: one save."""
-        return receive.record_transfer(self, case_id, to_school, code, sent_at)
+        return self._transfers.record_transfer(case_id, to_school, code, sent_at)
 
     def transfers(self, *, awaiting_only: bool = False) -> list[Transfer]:
         """Every transfer sent from this vault, oldest first (or those awaiting a receipt)."""
-        return receive.transfers(self, awaiting_only=awaiting_only)
+        return self._transfers.transfers(awaiting_only=awaiting_only)
 
     def acknowledge_transfer(self, case_id: str, code: str, when: datetime) -> Transfer:
         """Record the receiving school's receipt code (grouped form) against a transfer."""
-        return receive.acknowledge_transfer(self, case_id, code, when)
+        return self._transfers.acknowledge_transfer(case_id, code, when)
 
     def has_received_file(self, sha256: str) -> bool:
         """True when a case file with this SHA-256 was imported already."""
-        return receive.has_received_file(self, sha256)
+        return self._transfers.has_received_file(sha256)
 
     def receive_file(
         self,
@@ -413,88 +316,18 @@ class Casebook(CaseWork):
         code: str,
     ) -> list[Case]:
         """Add every case of an imported file and note the file as received: one save."""
-        return receive.receive_file(
-            self, cases, from_school=from_school, received_at=received_at, sha256=sha256, code=code
+        return self._transfers.receive_file(
+            cases, from_school=from_school, received_at=received_at, sha256=sha256, code=code
         )
 
-    # ---------------------------------------------------------------- playbook
-    def clause_text(self, clause: str) -> str:
-        """The policy's own words for a clause ("" when the playbook does not have them)."""
-        if not clause:
-            return ""
-        return str(self.playbook.clause_text(clause))
+    # ------------------------------------------------------------------ reading
+    def case(self, case_id: str, *, view: bool = True) -> Case:
+        """The whole case; opening it is audited as a "view" (``view=False`` for internal use)."""
+        record = self._index.record(case_id)
+        if view:
+            self.audit_event("view", case_id)
+        return record.to_case()
 
-    def school_name(self, key: str) -> str:
-        """A school's full name for its key (the key itself when the playbook has none such)."""
-        for school in self.playbook.schools:
-            if school.key == key:
-                return str(school.name)
-        return key
-
-    # ---------------------------------------------------------- evidence files
-    def evidence_data(self, case_id: str, evidence_id: str) -> bytes:
-        """The plaintext of a case's evidence file (``NotFound`` when it has none)."""
-        record = self._record(case_id)
-        for doc in record.parts["evidence"]:
-            if doc.get("id") == evidence_id and doc.get("blob_id"):
-                return self.blob(str(doc["blob_id"]))
-        raise NotFound(f"Case {case_id} has no evidence file {evidence_id}.")
-
-    def put_blob(self, data: bytes) -> tuple[str, str]:
-        """Keep an evidence file encrypted beside the vault: (blob id, SHA-256 of the bytes)."""
-        if self._blobs is None:
-            raise NotFound("This casebook keeps no evidence files.")
-        return self._blobs.put_blob(data)
-
-    def discard_blob(self, blob_id: str) -> None:
-        """Remove an evidence file no case refers to (an import that failed after storing it)."""
-        self._delete_blob(blob_id)
-
-    # ----------------------------------------------------------------- drafts
-    def save_draft(self, key: str, data: DocView) -> None:
-        """Keep unsaved form text (encrypted in the vault) under ``key``."""
-        with self._saving():
-            self._drafts.save(key, data, self.user, self._clock())
-
-    def load_draft(self, key: str) -> Doc | None:
-        """The draft saved under ``key``, or None."""
-        return self._drafts.load(key)
-
-    def discard_draft(self, key: str) -> None:
-        """Forget the draft under ``key``."""
-        with self._saving():
-            self._drafts.discard(key)
-
-    def draft_keys(self) -> list[str]:
-        """Keys of every saved draft (to offer "resume" after a crash)."""
-        return self._drafts.keys()
-
-    # ------------------------------------------------------------------ audit
-    def audit_log(self) -> list[AuditEntry]:
-        """Every audit entry, oldest first."""
-        with self._write_lock:
-            return read_log(self.db)
-
-    def verify_audit(self) -> list[str]:
-        """Problems in the audit chain; [] when it is whole."""
-        with self._write_lock:
-            return verify_chain(self.db)
-
-    def lock(self) -> None:
-        """Close the vault behind this casebook (if any): forget keys, release the lock, and
-        drop every case held in memory."""
-        try:
-            if self.vault is not None:
-                self.vault.close()
-                self.vault = None
-        finally:
-            self._index.retire()
-            self._wire(CaseIndex())
-            self._drafts = Drafts(self._store, {})
-            # The index froze what it loaded (see CaseIndex.build): let the collector free it.
-            gc.unfreeze()
-
-    # --------------------------------------------------------------- questions
     def summaries(
         self,
         *,
@@ -551,3 +384,90 @@ class Casebook(CaseWork):
         """Build every case's search text now (call it in a worker after unlocking, so the
         first search is as quick as the rest)."""
         self._queries.prepare_search()
+
+    # ---------------------------------------------------------------- playbook
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The trust's working days (from its playbook), for working-day deadlines."""
+        return self.playbook.calendar
+
+    def clause_text(self, clause: str) -> str:
+        """The policy's own words for a clause ("" when the playbook does not have them)."""
+        if not clause:
+            return ""
+        return self.playbook.clause_text(clause)
+
+    def school_name(self, key: str) -> str:
+        """A school's full name for its key (the key itself when the playbook has none such)."""
+        for school in self.playbook.schools:
+            if school.key == key:
+                return school.name
+        return key
+
+    # ---------------------------------------------------------- evidence files
+    def blob(self, blob_id: str) -> bytes:
+        """An evidence file's bytes (decrypted by the vault)."""
+        if self._blobs is None:
+            raise NotFound("This casebook keeps no evidence files.")
+        return self._blobs.get_blob(blob_id)
+
+    def evidence_data(self, case_id: str, evidence_id: str) -> bytes:
+        """The plaintext of a case's evidence file (``NotFound`` when it has none)."""
+        record = self._index.record(case_id)
+        for doc in record.parts["evidence"]:
+            if doc.get("id") == evidence_id and doc.get("blob_id"):
+                return self.blob(str(doc["blob_id"]))
+        raise NotFound(f"Case {case_id} has no evidence file {evidence_id}.")
+
+    def put_blob(self, data: bytes) -> tuple[str, str]:
+        """Keep an evidence file encrypted beside the vault: (blob id, SHA-256 of the bytes)."""
+        if self._blobs is None:
+            raise NotFound("This casebook keeps no evidence files.")
+        return self._blobs.put_blob(data)
+
+    def discard_blob(self, blob_id: str) -> None:
+        """Remove an evidence file no case refers to (an import that failed after storing it)."""
+        forget_blob(self._blobs, blob_id)
+
+    # ----------------------------------------------------------------- drafts
+    def save_draft(self, key: str, data: DocView) -> None:
+        """Keep unsaved form text (encrypted in the vault) under ``key``."""
+        with self._saves.saving():
+            self._drafts.save(key, data, self.user, self._clock.now())
+
+    def load_draft(self, key: str) -> Doc | None:
+        """The draft saved under ``key``, or None."""
+        return self._drafts.load(key)
+
+    def discard_draft(self, key: str) -> None:
+        """Forget the draft under ``key``."""
+        with self._saves.saving():
+            self._drafts.discard(key)
+
+    def draft_keys(self) -> list[str]:
+        """Keys of every saved draft (to offer "resume" after a crash)."""
+        return self._drafts.keys()
+
+    # ------------------------------------------------------------------ audit
+    def audit_log(self) -> list[AuditEntry]:
+        """Every audit entry, oldest first."""
+        with self._write_lock:
+            return read_log(self.db)
+
+    def verify_audit(self) -> list[str]:
+        """Problems in the audit chain; [] when it is whole."""
+        with self._write_lock:
+            return verify_chain(self.db)
+
+    def lock(self) -> None:
+        """Close the vault behind this casebook (if any): forget keys, release the lock, and
+        drop every case held in memory."""
+        try:
+            if self.vault is not None:
+                self.vault.close()
+                self.vault = None
+        finally:
+            self._index.retire()
+            self._wire(CaseIndex(), Drafts(self._store, {}))
+            # The index froze what it loaded (see CaseIndex.build): let the collector free it.
+            gc.unfreeze()

@@ -18,9 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
-from dsl_tui.casebook.records import parse_date
+from dsl_tui.casebook.records import parse_date, parse_dt
 from dsl_tui.jsontypes import DocView
+
+if TYPE_CHECKING:
+    from dsl_tui.playbook import Playbook
 
 #: Years used when the playbook gives none for a rule.
 DEFAULT_YEARS = {"child": 25, "sexual": 75, "staff": 10, "conduct": 6, "closure": 6}
@@ -111,3 +115,26 @@ def review_date(
         return add_years(max(births), span)
     # No date of birth known: count from the report, which keeps the records longer than needed.
     return add_years(reported, span)
+
+
+def case_review_on(
+    playbook: Playbook, core: DocView, people: Iterable[DocView], today: date
+) -> date:
+    """A case's retention review date by the playbook's rules for it (the latest of them).
+
+    ``core`` is the case's core document; a case stored before ``retention_rules`` existed has
+    its one ``retention`` rule. ``today`` stands in for a report time the case lacks.
+    """
+    keys = [k for k in core.get("retention_rules") or [core.get("retention", "")] if k]
+    reported_at = parse_dt(core["reported_at"])
+    reported = reported_at.date() if reported_at else today
+    closed_at = parse_dt(core.get("closed_at"))
+    closed = closed_at.date() if closed_at else None
+    people = list(people)
+    dates = []
+    for key in keys or [""]:
+        years = playbook.retention_years(key) if key else 25
+        rule = playbook.retention.get(key) if key else None
+        starts = rule.starts if rule is not None else ""
+        dates.append(review_date(key, years, reported, people, starts=starts, closed=closed))
+    return max(dates)
