@@ -1,6 +1,6 @@
 """The dashboard: every case by urgency, with filters, live search and the day's counts.
 
-Rows come from ``casebook.summaries`` / ``casebook.search`` (the casebook orders by urgency).
+Rows come from ``casebook.search`` (the casebook filters and orders by urgency).
 Search waits for a short pause in typing and the table is rebuilt only when the rows change,
 so it stays quick with thousands of cases.
 """
@@ -31,6 +31,9 @@ FILTERS: dict[str, str] = {
     "closed": "closed cases",
     "all": "all cases",
 }
+
+#: The cases each filter lists when no search words are typed ("mine" and "overdue" are open).
+FILTER_STATUS: dict[str, str] = {"closed": "closed", "all": "all"}
 
 #: The table's columns: (key, label, width). The first five always show; the next step, the
 #: status and the school follow while the terminal has room, and the next step takes what is
@@ -131,16 +134,14 @@ class DashboardScreen(DeskScreen):
 
     # ------------------------------------------------------------------ rows
     def _rows(self) -> list[CaseSummary]:
-        casebook = self.casebook
+        """The rows the filter, the school and the search words ask the casebook for."""
         name = self.filter_name
-        status = {"closed": "closed", "all": "all"}.get(name, "open")
-        school, mine, overdue = self.school or None, name == "mine", name == "overdue"
-        if self.query_text.strip():
-            # A search covers every case, open or closed, whatever the list showed before.
-            return casebook.search(
-                self.query_text, status="all", school=school, mine=mine, overdue_only=overdue
-            )
-        return casebook.summaries(status=status, school=school, mine=mine, overdue_only=overdue)
+        # A search covers every case, open or closed, whatever the list showed before.
+        status = "all" if self.query_text.strip() else FILTER_STATUS.get(name, "open")
+        return self.casebook.search(
+            self.query_text, status=status, school=self.school or None,
+            mine=name == "mine", overdue_only=name == "overdue",
+        )  # fmt: skip
 
     @guarded
     def refresh_rows(self) -> None:

@@ -189,6 +189,29 @@ async def test_search_covers_closed_cases_and_says_how_many_are_open_and_closed(
         assert f"({len(found) - n_closed} open, {n_closed} closed)" in counts
 
 
+async def test_search_keeps_the_school_and_overdue_filters() -> None:
+    """The dashboard hands its filters to ``casebook.search``: the words look at every status,
+    the school and "overdue" still narrow them."""
+    book = memory_casebook(30)
+    late = book.summaries(overdue_only=True)
+    assert late, "the demo data has an overdue case"
+    school = late[0].school
+    word = book.case(late[0].id, view=False).people[0].name.split()[-1]
+    expected = [s.id for s in book.search(word, status="all", school=school, overdue_only=True)]
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        keys = [s.key for s in book.playbook.schools]
+        await pilot.press(*["s"] * (keys.index(school) + 1))
+        await pilot.press("slash")
+        await type_text(pilot, word)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: late[0].id in rows(app))
+        assert rows(app) == expected
+        assert len(expected) < len(book.search(word, status="all"))
+
+
 async def test_an_empty_list_says_what_to_do() -> None:
     book = memory_casebook()
     app = DslApp(casebook=book, session=MemorySession(book))

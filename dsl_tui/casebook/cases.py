@@ -328,6 +328,22 @@ class Casebook:
             self.audit_event("view", case_id)
         return record.to_case()
 
+    def search(
+        self,
+        query: str = "",
+        *,
+        status: str = "all",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """The cases asked for, most urgent first: those whose recorded text holds every word
+        of ``query``, with a ``status`` ("open", "closed", "all" or a Status value), at a
+        ``school``, owned by this user (``mine``), with a step overdue (``overdue_only``)."""
+        return self._queries.search(
+            query, status=status, school=school, mine=mine, overdue_only=overdue_only
+        )
+
     def summaries(
         self,
         *,
@@ -336,24 +352,10 @@ class Casebook:
         mine: bool = False,
         overdue_only: bool = False,
     ) -> list[CaseSummary]:
-        """Dashboard rows by urgency: overdue first, then risk, then the oldest report."""
+        """Dashboard rows by urgency with no words searched for: open cases unless a
+        ``status`` is given, narrowed as :meth:`search` narrows."""
         return self._queries.summaries(
             status=status, school=school, mine=mine, overdue_only=overdue_only
-        )
-
-    def search(
-        self,
-        text: str,
-        *,
-        status: str = "all",
-        school: str | None = None,
-        mine: bool = False,
-        overdue_only: bool = False,
-    ) -> list[CaseSummary]:
-        """Cases whose recorded text holds every word of ``text``, by urgency, narrowed by the
-        same filters as :meth:`summaries`."""
-        return self._queries.search(
-            text, status=status, school=school, mine=mine, overdue_only=overdue_only
         )
 
     def counts(self) -> Counts:

@@ -12,6 +12,7 @@ from dsl_tui.casebook.clock import CaseClock
 from dsl_tui.casebook.index import CaseIndex, CaseRecord
 from dsl_tui.casebook.linking import why
 from dsl_tui.casebook.records import iso, parse_date
+from dsl_tui.errors import UsageError
 from dsl_tui.model import CaseSummary, ChronologyEntry, Counts, Status, Step
 
 
@@ -30,19 +31,32 @@ class CaseQueries:
         #: Whose cases "mine" means.
         self.user = user
 
-    def _select(self, status: str) -> list[CaseRecord]:
-        """Records with a status: "open" (not closed), "closed", "all" or one Status value."""
-        # list() copies the values in one step, so a save in another thread cannot upset the loop.
-        records = list(self._index.records.values())
-        if status == "all":
-            return list(records)
-        if status == "open":
-            return [r for r in records if not r.closed]
-        wanted = Status(status).value
-        return [r for r in records if r.core.get("status") == wanted]
+    def search(
+        self,
+        query: str = "",
+        *,
+        status: str = "all",
+        school: str | None = None,
+        mine: bool = False,
+        overdue_only: bool = False,
+    ) -> list[CaseSummary]:
+        """The cases asked for, most urgent first (overdue, then risk, then the oldest report).
 
-    def _ordered(self, records: list[CaseRecord]) -> list[CaseSummary]:
+        Each filter narrows the others: ``query`` words that a case's recorded text (any of it)
+        must all hold ("" for none); ``status`` "open" (not closed), "closed", "all" or one
+        ``Status`` value; ``school`` a school's key (None for every school); ``mine`` only cases
+        this user owns; ``overdue_only`` only cases with an open step past its due time.
+        """
+        records = self._select(status)
+        if school:
+            records = [r for r in records if r.core.get("school") == school]
+        if mine:
+            records = [r for r in records if r.core.get("owner") == self.user]
         now = self._clock()
+        if overdue_only:
+            records = [r for r in records if r.is_overdue(now)]
+        if query.split():
+            records = self._index.matching(records, query)
         records.sort(key=lambda r: r.urgency(now))
         return [r.summary(now) for r in records]
 
@@ -54,36 +68,23 @@ class CaseQueries:
         mine: bool = False,
         overdue_only: bool = False,
     ) -> list[CaseSummary]:
-        """Dashboard rows by urgency: overdue first, then risk, then the oldest report."""
-        return self._ordered(self._filtered(status, school, mine, overdue_only))
+        """The dashboard's rows with nothing typed: :meth:`search` without words, open cases
+        unless a ``status`` is given."""
+        return self.search(status=status, school=school, mine=mine, overdue_only=overdue_only)
 
-    def search(
-        self,
-        text: str,
-        *,
-        status: str = "all",
-        school: str | None = None,
-        mine: bool = False,
-        overdue_only: bool = False,
-    ) -> list[CaseSummary]:
-        """Cases whose recorded text (any of it) holds every word of ``text``, by urgency,
-        narrowed by the same filters as :meth:`summaries`."""
-        records = self._filtered(status, school, mine, overdue_only)
-        return self._ordered(self._index.matching(records, text))
-
-    def _filtered(
-        self, status: str, school: str | None, mine: bool, overdue_only: bool
-    ) -> list[CaseRecord]:
-        """Records with a status, at a school, owned by this user, with a step overdue."""
-        records = self._select(status)
-        if school:
-            records = [r for r in records if r.core.get("school") == school]
-        if mine:
-            records = [r for r in records if r.core.get("owner") == self.user]
-        if overdue_only:
-            now = self._clock()
-            records = [r for r in records if r.is_overdue(now)]
-        return records
+    def _select(self, status: str) -> list[CaseRecord]:
+        """Records with a status: "open" (not closed), "closed", "all" or one Status value."""
+        # list() copies the values in one step, so a save in another thread cannot upset the loop.
+        records = list(self._index.records.values())
+        if status == "all":
+            return records
+        if status == "open":
+            return [r for r in records if not r.closed]
+        try:
+            wanted = Status(status).value
+        except ValueError:
+            raise UsageError(f"There is no case status called {status!r}.") from None
+        return [r for r in records if r.core.get("status") == wanted]
 
     def counts(self) -> Counts:
         """Open cases, cases with an overdue step, cases with a step due later today, closed."""
