@@ -84,6 +84,28 @@ def test_a_failed_journal_write_changes_nothing() -> None:
     assert replayed.verify_audit() == []
 
 
+def test_a_failed_draft_save_leaves_the_drafts_as_stored() -> None:
+    """A draft whose save failed (disk full) is not held as saved, and the next save works
+    (it used to keep the unsaved doc id and fail with a KeyError)."""
+    journal = Journal()
+    book = Casebook(_journalled(journal), FakePlaybook(), "Priya Ramanathan", clock=Clock())
+    journal.fail = True
+    with pytest.raises(OSError):
+        book.save_draft("new-concern", {"summary": "half typed"})
+    assert book.load_draft("new-concern") is None and book.draft_keys() == []
+    journal.fail = False
+    book.save_draft("new-concern", {"summary": "typed again"})
+    journal.fail = True
+    with pytest.raises(OSError):
+        book.discard_draft("new-concern")
+    assert book.load_draft("new-concern") == {"summary": "typed again"}
+    journal.fail = False
+    book.save_draft("new-concern", {"summary": "typed more"})
+    replayed = Casebook(_journalled(Journal(), journal.replay()), FakePlaybook(), book.user)
+    assert replayed.load_draft("new-concern") == {"summary": "typed more"}
+    assert replayed.verify_audit() == []
+
+
 def test_a_batch_changing_one_document_twice_keeps_both_changes() -> None:
     journal = Journal()
     book = Casebook(_journalled(journal), FakePlaybook(), "Priya Ramanathan", clock=Clock())

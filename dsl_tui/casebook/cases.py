@@ -121,7 +121,7 @@ class Casebook:
             set_head=head.set, head=heads[next(iter(heads))] if heads else None,
         )  # fmt: skip
         self._saves = Saves(self._store, self._audit, head, self._write_lock, self._load)
-        self._wire(CaseIndex.build(snapshot), Drafts(self._store, snapshot["drafts"]))
+        self._wire(CaseIndex.build(snapshot), Drafts(self._store, self._saves, snapshot["drafts"]))
 
     def _wire(self, index: CaseIndex, drafts: Drafts) -> None:
         """Hand the index and the drafts (new ones after a reload or a lock) to the parts."""
@@ -434,8 +434,7 @@ class Casebook:
     # ----------------------------------------------------------------- drafts
     def save_draft(self, key: str, data: DocView) -> None:
         """Keep unsaved form text (encrypted in the vault) under ``key``."""
-        with self._saves.saving():
-            self._drafts.save(key, data, self.user, self._clock.now())
+        self._drafts.save(key, data, self.user, self._clock.now())
 
     def load_draft(self, key: str) -> Doc | None:
         """The draft saved under ``key``, or None."""
@@ -443,8 +442,7 @@ class Casebook:
 
     def discard_draft(self, key: str) -> None:
         """Forget the draft under ``key``."""
-        with self._saves.saving():
-            self._drafts.discard(key)
+        self._drafts.discard(key)
 
     def draft_keys(self) -> list[str]:
         """Keys of every saved draft (to offer "resume" after a crash)."""
@@ -470,6 +468,6 @@ class Casebook:
                 self.vault = None
         finally:
             self._index.retire()
-            self._wire(CaseIndex(), Drafts(self._store, {}))
+            self._wire(CaseIndex(), Drafts(self._store, self._saves, {}))
             # The index froze what it loaded (see CaseIndex.build): let the collector free it.
             gc.unfreeze()
