@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report_commands",
     "playbook_commands",
     "triage_commands",
+    "roll_commands",
 )
 
 _STDIN_LINES: list[str] = []

@@ -19,7 +19,7 @@ AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 def book(journal: MemoryJournal | None = None) -> tuple[RollBook, Store]:
     store = Store(VaultDB(memory_storage(journal or MemoryJournal())))
-    return RollBook(store, store.table(TABLE)), store
+    return RollBook(store, None, store.table(TABLE)), store
 
 
 def sims() -> Roll:
@@ -33,7 +33,7 @@ def test_an_import_is_one_save_and_reads_back_after_reopening() -> None:
     done = roll.import_roll("sra", sims(), AT)
     assert (done.added, done.updated, done.unchanged, done.left) == (3, 0, 0, 0)
     assert journal.saves == saves + 1, "the whole roll is one save"
-    again = RollBook(store, store.table(TABLE))
+    again = RollBook(store, None, store.table(TABLE))
     assert again.count("sra") == 3 and again.count("kha") == 0
     assert done.detail == "roll sra: 3 added, 0 updated, 0 unchanged, 0 left"
 
@@ -76,3 +76,17 @@ def test_lookup_by_the_start_of_any_name_in_any_order_on_roll_first() -> None:
     assert [e.school for e in roll.lookup("zo")] == ["kha"]
     assert roll.lookup("zo", school="sra") == []
     assert roll.lookup("   ") == [] and roll.lookup("xylophone") == []
+
+
+def test_the_casebook_imports_a_roll_in_one_audited_save_and_refuses_an_unknown_school() -> None:
+    from dsl_tui.casebook import Casebook
+    from dsl_tui.errors import UsageError
+
+    casebook = Casebook.in_memory(user="Priya Ramanathan")
+    done = casebook.import_roll("sra", sims())
+    last = casebook.audit_log()[-1]
+    assert (last.action, last.detail) == ("import", done.detail)
+    assert casebook.roll_count("sra") == 3
+    assert [e.pupil.name for e in casebook.roll_lookup("otti")] == ["Otti Fairweather-Brook"]
+    with pytest.raises(UsageError, match="no school with that key"):
+        casebook.import_roll("nowhere", sims())

@@ -31,13 +31,14 @@ from dsl_tui.casebook.drafts import Drafts
 from dsl_tui.casebook.index import CaseIndex
 from dsl_tui.casebook.intake import Intake
 from dsl_tui.casebook.receive import Transfers
+from dsl_tui.casebook.roll import RollBook, RollEntry, RollImport
 from dsl_tui.casebook.saves import AuditHead, Saves
 from dsl_tui.casebook.store import Store
 from dsl_tui.casebook.views import CaseQueries
 from dsl_tui.casebook.work import CaseWork
 from dsl_tui.casebook.writer import CaseWriter
 from dsl_tui.deadlines import WorkingCalendar
-from dsl_tui.errors import NotFound
+from dsl_tui.errors import NotFound, UsageError
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.model import (
     AuditEntry,
@@ -55,6 +56,7 @@ from dsl_tui.model import (
     Step,
     Transfer,
 )
+from dsl_tui.roll import Roll
 from dsl_tui.vault.storage import VaultDB, memory_storage
 
 if TYPE_CHECKING:
@@ -121,6 +123,7 @@ class Casebook:
             set_head=head.set, head=heads[next(iter(heads))] if heads else None,
         )  # fmt: skip
         self._saves = Saves(self._store, self._audit, head, self._write_lock, self._load)
+        self._roll = RollBook(self._store, self._saves, snapshot["roll"])
         self._wire(CaseIndex.build(snapshot), Drafts(self._store, self._saves, snapshot["drafts"]))
 
     def _wire(self, index: CaseIndex, drafts: Drafts) -> None:
@@ -436,6 +439,31 @@ class Casebook:
         """Keep unsaved form text (encrypted in the vault) under ``key``."""
         self._drafts.save(key, data, self.user, self._clock.now())
 
+    # ------------------------------------------------------------ the school roll
+    def import_roll(self, school: str, roll: Roll) -> RollImport:
+        """Keep a school's roll (from ``dsl_tui.roll.read_roll``): one audited save."""
+        keys = [s.key for s in self.playbook.schools]
+        if school not in keys:
+            raise UsageError(
+                "The playbook has no school with that key; its schools are: "
+                + ", ".join(keys)
+                + "."
+            )
+        return self._roll.import_roll(
+            school,
+            roll,
+            self._clock.now(),
+            lambda done: self._writer.audit("import", "", done.detail),
+        )
+
+    def roll_lookup(self, text: str, school: str | None = None, limit: int = 10) -> list[RollEntry]:
+        """Pupils on the roll (then leavers) whose names start with every word of ``text``."""
+        return self._roll.lookup(text, school, limit)
+
+    def roll_count(self, school: str | None = None) -> int:
+        """Pupils on the roll now (of one school, or of all)."""
+        return self._roll.count(school)
+
     def load_draft(self, key: str) -> Doc | None:
         """The draft saved under ``key``, or None."""
         return self._drafts.load(key)
@@ -469,5 +497,6 @@ class Casebook:
         finally:
             self._index.retire()
             self._wire(CaseIndex(), Drafts(self._store, self._saves, {}))
+            self._roll = RollBook(self._store, self._saves, {})
             # The index froze what it loaded (see CaseIndex.build): let the collector free it.
             gc.unfreeze()

@@ -8,11 +8,12 @@ person anyway). The whole import is one save.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from dsl_tui.casebook.records import iso
+from dsl_tui.casebook.saves import Saves
 from dsl_tui.casebook.store import Store
 from dsl_tui.jsontypes import Doc, DocView
 from dsl_tui.roll import Roll, RollPupil
@@ -79,19 +80,29 @@ def _entry(doc: DocView) -> RollEntry:
 class RollBook:
     """The pupils of every school's roll, with their doc ids kept in memory."""
 
-    def __init__(self, store: Store, stored: Mapping[str, DocView]) -> None:
+    def __init__(self, store: Store, saves: Saves | None, stored: Mapping[str, DocView]) -> None:
         self._store = store
+        self._saves = saves
         self._docs: dict[tuple[str, str], tuple[int, Doc]] = {
             (str(doc["school"]), str(doc["upn"])): (int(doc_id), dict(doc))
             for doc_id, doc in stored.items()
         }
 
-    def import_roll(self, school: str, roll: Roll, at: datetime) -> RollImport:
-        """Add, update and mark as left, in one save; returns the counts."""
+    def import_roll(
+        self,
+        school: str,
+        roll: Roll,
+        at: datetime,
+        audit: Callable[[RollImport], object] | None = None,
+    ) -> RollImport:
+        """Add, update and mark as left, in one save with its audit entry; returns the counts.
+
+        Memory changes only once the save is stored: a failed save leaves the roll as it was.
+        """
         added = updated = unchanged = left = 0
         fresh: dict[tuple[str, str], tuple[int, Doc]] = {}
         listed = set()
-        with self._store.batch():
+        with self._saves.saving() if self._saves is not None else self._store.batch():
             for pupil in roll.pupils:
                 key = (school, pupil.upn)
                 listed.add(key)
@@ -112,8 +123,11 @@ class RollBook:
                     self._store.update(TABLE, doc_id, gone)
                     fresh[key] = (doc_id, gone)
                     left += 1
+            done = RollImport(school, added, updated, unchanged, left)
+            if audit is not None:
+                audit(done)
         self._docs.update(fresh)  # only once the save is durable
-        return RollImport(school, added, updated, unchanged, left)
+        return done
 
     def count(self, school: str | None = None) -> int:
         """Pupils on the roll now (of one school, or all)."""

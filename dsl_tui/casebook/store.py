@@ -32,6 +32,7 @@ TABLES = (
     "deleted",
     "transfers",
     "received_files",
+    "roll",
 )
 
 #: One stored document: JSON values only.
