@@ -7,8 +7,8 @@ from it. A refusal (e.g. closing while steps are open) is shown as the casebook'
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -43,10 +43,6 @@ from dsl_tui.screens.format import (
 )
 from dsl_tui.screens.safety import DIALOG, guarded
 from dsl_tui.terminal import safe_line
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Asked before an image is attached to a case about a child; Y confirms, N attaches nothing.
 IMAGE_QUESTION = (
@@ -84,6 +80,9 @@ class CaseScreen(DeskScreen):
         Binding("4", "tab('tab-notes')", "Notes", id="case.tab4", show=False),
         Binding("5", "tab('tab-decisions')", "Decisions", id="case.tab5", show=False),
     ]
+
+    #: Moving between tabs still works while a file is saved.
+    WHILE_SAVING = frozenset({"tab"})
 
     def __init__(self, case_id: str, note_draft: str = "") -> None:
         super().__init__()
@@ -307,7 +306,8 @@ class CaseScreen(DeskScreen):
         """Enter on a step of the checklist opens it (as O does)."""
         if event.data_table.id == "steps":
             event.stop()
-            self.action_complete_step()
+            if not self.saving:
+                self.action_complete_step()
 
     # Each dialog flow reads top to bottom: a worker in the "dialog" group awaits the dialog's
     # result (push_screen_wait), then makes the one casebook call; @guarded turns a refusal into
@@ -375,21 +375,28 @@ class CaseScreen(DeskScreen):
             self.notify("Evidence recorded (see Notes & evidence).")
             return
         try:
-            case = self._save_evidence_file(entry, confirmed=False)
+            case = await self._save_evidence_file(entry, confirmed=False)
         except ImageNotConfirmed:
             if not await self.app.push_screen_wait(ConfirmDialog(IMAGE_QUESTION)):
                 self.notify("Nothing was attached: describe the image instead.")
                 return
-            case = self._save_evidence_file(entry, confirmed=True)
+            case = await self._save_evidence_file(entry, confirmed=True)
         self.show(case)
         self.notify("Evidence recorded with its file, encrypted (see Notes & evidence).")
 
-    def _save_evidence_file(self, entry: EvidenceEntry, *, confirmed: bool) -> Case:
-        """Record the evidence with its file (``ImageNotConfirmed`` asks the DSL first)."""
-        return self.casebook.add_evidence_file(
-            self.case_id, entry.description, Path(entry.path).expanduser(), entry.location,
-            not_an_image_of_a_child=confirmed,
+    async def _save_evidence_file(self, entry: EvidenceEntry, *, confirmed: bool) -> Case:
+        """Record the evidence with its file, read and encrypted in a thread (a big file takes
+        a while); ``ImageNotConfirmed`` asks the DSL first."""
+        save = partial(
+            self.casebook.add_evidence_file, self.case_id, entry.description,
+            Path(entry.path).expanduser(), entry.location, not_an_image_of_a_child=confirmed,
         )  # fmt: skip
+        return await self.in_thread(save, name="evidence-file")
+
+    def watch_saving(self, saving: bool) -> None:
+        """The case shows it is busy while a file is encrypted into the vault."""
+        if self.is_mounted:
+            self.query_one("#tabs", TabbedContent).loading = saving
 
     @work(exclusive=True, group=DIALOG)
     @guarded
@@ -456,7 +463,10 @@ class CaseScreen(DeskScreen):
                                "reopen_case"})  # fmt: skip
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """On a closed case only what works is offered (and Reopen); on an open one, no Reopen."""
+        """On a closed case only what works is offered (and Reopen); on an open one, no Reopen.
+        While a file is being saved, the case's keys wait."""
+        if not super().check_action(action, parameters):
+            return None
         if action not in self._CASE_ACTIONS or self.case is None:
             return True
         closed = self.case.status is Status.CLOSED

@@ -1,33 +1,41 @@
 """Export case files for senior managers: cases, recipient, destination; confirm; then the file.
 
 The recipient is an age public key (``age1...``) or a one-time passphrase generated here and
-shown once. Pupils' and staff names can be shown as initials (a redacted file). The export runs
-in a worker and is done by ``dsl_tui.export.export_cases``. Everything typed here is shown back
+shown once. Pupils' and staff names can be shown as initials (a redacted file). After the
+confirmation the export runs in a thread worker (``dsl_tui.export.export_cases``) while the screen
+says it is busy; the file's name and receipt, or why it failed in one sentence, show under the
+form. Everything typed here is shown back
 with control characters as pictures, never sent raw to the terminal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, RadioButton, RadioSet, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 
 from dsl_tui.errors import DslError
 from dsl_tui.export import ExportResult, export_cases, generate_passphrase
+from dsl_tui.screens.base import DeskScreen
+from dsl_tui.screens.dialogs import ConfirmDialog
 from dsl_tui.screens.format import clip
-from dsl_tui.screens.safety import SafeInput, TickBox
+from dsl_tui.screens.safety import DIALOG, SafeInput, TickBox, guarded
 from dsl_tui.terminal import safe_line
-
-if TYPE_CHECKING:
-    from dsl_tui.screens.app import DslApp
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class ExportRequest:
 MAX_PATH = 4096
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(DeskScreen):
     """Choose cases, recipient and file; Ctrl+S exports after a confirmation."""
 
     BINDINGS = [
@@ -77,11 +85,18 @@ class ExportScreen(Screen[None]):
                         "needs the names)")  # fmt: skip
             yield TickBox("Pupils' names as initials (redacted)", id="redact-pupils")
             yield TickBox("Staff names as initials (redacted)", id="redact-staff")
+            yield LoadingIndicator(id="busy")
             yield Static("", id="message", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#busy").display = False
         self.query_one("#cases", Input).focus()
+
+    def watch_saving(self, saving: bool) -> None:
+        """A spinner while the file is written (Ctrl+S is greyed out: one export at a time)."""
+        if self.is_mounted:
+            self.query_one("#busy").display = saving
 
     @on(RadioSet.Changed, "#mode")
     def _mode(self, event: RadioSet.Changed) -> None:
@@ -94,7 +109,7 @@ class ExportScreen(Screen[None]):
         )
         if not ids:
             return "Name at least one case."
-        known = set(cast("DslApp", self.app).casebook.case_ids())
+        known = set(self.casebook.case_ids())
         missing = [c for c in ids if c not in known]
         if missing:
             return f"There is no case {clip(missing[0], 40)} in this vault."
@@ -117,13 +132,12 @@ class ExportScreen(Screen[None]):
             )
         return ExportRequest(ids, out, passphrase="", redact_pupils=pupils, redact_staff=staff)
 
+    @guarded
     def action_export(self) -> None:
-        """Confirm, then export."""
-        from dsl_tui.screens.dialogs import ConfirmDialog
-
+        """Check the form (a refusal shows at once), then confirm and export."""
         request = self.request()
         if isinstance(request, str):
-            self.query_one("#message", Static).update(f"\u26a0 {request}")
+            self._say(f"\u26a0 {request}")
             return
         if request.passphrase is not None:
             request = replace(request, passphrase=generate_passphrase())
@@ -133,48 +147,45 @@ class ExportScreen(Screen[None]):
         )
         question = (f"Export {len(request.case_ids)} case(s) to {clip(str(request.out), 120)}? "
                     f"The file is encrypted; the export is audited.{names}")  # fmt: skip
+        self._confirm_and_export(request, question)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.query_one("#message", Static).update("Exporting\u2026")
-                self._export(request)
-
-        self.app.push_screen(ConfirmDialog(question), confirmed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, name="export")
-    def _export(self, request: ExportRequest) -> tuple[ExportResult, str | None]:
-        casebook = cast("DslApp", self.app).casebook
-        result = export_cases(casebook, list(request.case_ids), request.out,
-                                     recipients=request.recipients,
-                                     passphrase=request.passphrase or None,
-                                     redact_pupils=request.redact_pupils,
-                                     redact_staff=request.redact_staff)  # fmt: skip
-        return result, request.passphrase
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Show the result (and the one-time passphrase, once) or why it failed."""
-        if event.worker.name != "export":
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def _confirm_and_export(self, request: ExportRequest, question: str) -> None:
+        """Ask, then write the file in a thread; show the result (and the one-time passphrase,
+        once) or why it failed."""
+        if not await self.app.push_screen_wait(ConfirmDialog(question)):
             return
-        message = self.query_one("#message", Static)
-        if event.state is WorkerState.SUCCESS:
-            result, passphrase = cast("tuple[ExportResult, str | None]", event.worker.result)
-            text = (
-                f"Written: {safe_line(result.path)} ({len(result.case_ids)} case(s)"
-                f"{', redacted' if result.redacted else ''}). "
-                f"Receipt code: {result.receipt_code}."
-            )
-            if passphrase:
-                text += (
-                    f"\n\nOne-time passphrase (shown only now; send it separately):\n{passphrase}"
-                )
-            message.update(text)
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            message.update(
-                "\u26a0 "
-                + (
-                    error.message
-                    if isinstance(error, DslError)
-                    else f"The export failed ({type(error).__name__}); nothing was written."
-                )
-            )
+        self._say("Exporting\u2026")
+        write = partial(export_cases, self.casebook, list(request.case_ids), request.out,
+                        recipients=request.recipients, passphrase=request.passphrase or None,
+                        redact_pupils=request.redact_pupils,
+                        redact_staff=request.redact_staff)  # fmt: skip
+        try:
+            result = await self.in_thread(write, name="export")
+        except Exception as error:  # noqa: BLE001 - said under the form, in one sentence
+            self._say("\u26a0 " + _failure(error))
+            return
+        self._say(_written(result, request.passphrase))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+
+def _written(result: ExportResult, passphrase: str | None) -> str:
+    """What an export wrote: the file, how many cases, the receipt (and a passphrase, once)."""
+    text = (
+        f"Written: {safe_line(result.path)} ({len(result.case_ids)} case(s)"
+        f"{', redacted' if result.redacted else ''}). "
+        f"Receipt code: {result.receipt_code}."
+    )
+    if passphrase:
+        text += f"\n\nOne-time passphrase (shown only now; send it separately):\n{passphrase}"
+    return text
+
+
+def _failure(error: BaseException) -> str:
+    """Why an export failed, in one sentence (never the error's own text unless it is ours)."""
+    if isinstance(error, DslError):
+        return error.message
+    return f"The export failed ({type(error).__name__}); nothing was written."

@@ -192,10 +192,18 @@ class KeepsScreenInside(App[R]):
         self.action_screenshot()
         return ""
 
+    #: What was copied last, for pasting inside the app (kept here, not in Textual's own field).
+    kept_copy: str = ""
+
+    @property
+    def clipboard(self) -> str:
+        """What a text field's paste (Ctrl+V) inserts: the text copied inside the app."""
+        return self.kept_copy
+
     def copy_to_clipboard(self, text: str) -> None:
         """Keep ``text`` for pasting inside the app only; the terminal's clipboard is not used."""
-        self._clipboard = text
+        self.kept_copy = text
 
     def forget_clipboard(self) -> None:
         """Drop whatever was copied (on lock)."""
-        self._clipboard = ""
+        self.kept_copy = ""

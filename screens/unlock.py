@@ -11,17 +11,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from dsl_tui.errors import DslError, WrongPassphrase
+from dsl_tui.screens.base import AppScreen
 from dsl_tui.screens.messages import Unlocked
 from dsl_tui.vault.passphrase import check_passphrase
 
 if TYPE_CHECKING:
     from dsl_tui.casebook import Casebook
-    from dsl_tui.screens.app import DslApp
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class NewVaultForm:
     passphrase: str
 
 
-class UnlockScreen(Screen[None]):
+class UnlockScreen(AppScreen):
     """Ask for the passphrase; the key derivation runs in a worker so the screen never freezes."""
 
     BINDINGS = [
@@ -46,11 +45,6 @@ class UnlockScreen(Screen[None]):
         self.vault_path = vault_path
         self.hint = hint
         self.failed = 0
-
-    @property
-    def dsl_app(self) -> DslApp:
-        """The app, typed."""
-        return cast("DslApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Center():
@@ -132,7 +126,7 @@ class UnlockScreen(Screen[None]):
         self.query_one("#message", Static).update(text)
 
 
-class CreateVaultScreen(Screen[None]):
+class CreateVaultScreen(AppScreen):
     """First run: the DSL's name and role, and a passphrase typed twice."""
 
     BINDINGS = [
@@ -143,11 +137,6 @@ class CreateVaultScreen(Screen[None]):
     def __init__(self, vault_path: Path) -> None:
         super().__init__()
         self.vault_path = vault_path
-
-    @property
-    def dsl_app(self) -> DslApp:
-        """The app, typed."""
-        return cast("DslApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Center():

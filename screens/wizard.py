@@ -8,41 +8,35 @@ and when the app locks, so nothing typed is lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from dsl_tui.casebook import Casebook
 from dsl_tui.casebook.records import iso, parse_dt
 from dsl_tui.deadlines import due_at
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, EmergencyCall, Question, TriageResult
 from dsl_tui.playbook.rules import join_answer, split_answer
+from dsl_tui.screens.base import DeskScreen
+from dsl_tui.screens.dialogs import ConfirmDialog
 from dsl_tui.screens.format import deadline_text, risk_label, when
-from dsl_tui.screens.safety import guarded
+from dsl_tui.screens.safety import DIALOG, guarded
 from dsl_tui.screens.wizard_danger import (
     DANGER_QUESTION,
-    DangerAnswer,
     DangerScreen,
     danger_question,
 )
 from dsl_tui.screens.wizard_report import ReportForm, report_from
 
-if TYPE_CHECKING:
-    from dsl_tui.screens.app import DslApp
-
 DRAFT_KEY = "concern"
 
 
-class ConcernWizard(Screen[None]):
+class ConcernWizard(DeskScreen):
     """The concern wizard: report -> questions -> result -> case."""
 
     BINDINGS = [
@@ -73,11 +67,6 @@ class ConcernWizard(Screen[None]):
         #: The sides ticked so far, when the question takes several answers.
         self.ticked: list[str] = []
 
-    @property
-    def casebook(self) -> Casebook:
-        """The app's open casebook."""
-        return cast("DslApp", self.app).casebook
-
     def compose(self) -> ComposeResult:
         schools = [(s.name, s.key) for s in self.casebook.playbook.schools]
         yield Header()
@@ -101,22 +90,20 @@ class ConcernWizard(Screen[None]):
         if DANGER_QUESTION not in self.answers:
             self._ask_danger()
 
-    def _ask_danger(self, calling: bool = False) -> None:
-        """Immediate danger first, before anything is typed; on yes, who to call now.
+    @work(exclusive=True, group=DIALOG)
+    @guarded
+    async def _ask_danger(self, calling: bool = False) -> None:
+        """Immediate danger first, before anything is typed; on yes, who to call now. Then keep
+        the answer and any call, and carry on where the wizard was.
 
-        A callback rather than a waiting worker: tests (and the idle lock) wait for workers to
-        finish, and this one would wait on the DSL.
+        In the dialog group: it waits on the DSL, so tests (and the idle lock) do not wait on it.
         """
         casebook = self.casebook
         question = danger_question(casebook.playbook)
         if question is None:  # a trust's playbook without the question
             return
         screen = DangerScreen(casebook.playbook, question, casebook.now(), calling=calling)
-        self.app.push_screen(screen, self._danger_answered)
-
-    @guarded
-    def _danger_answered(self, answer: DangerAnswer | None) -> None:
-        """Keep the answer and any call, then carry on where the wizard was."""
+        answer = await self.app.push_screen_wait(screen)
         if answer is None:  # backed out before answering: nothing typed, nothing kept
             self.dismiss()
             return
@@ -393,7 +380,7 @@ class ConcernWizard(Screen[None]):
         except Exception:  # noqa: BLE001 - the case is saved; a stale draft is harmless
             pass
         self.notify(f"Case {case.id} created: {case.category_title}.", title="Saved", markup=False)
-        app = cast("DslApp", self.app)
+        app = self.dsl_app
         self.dismiss()
         app.open_case(case.id)
 
@@ -408,19 +395,14 @@ class ConcernWizard(Screen[None]):
         self.notify("Draft kept: press n on the dashboard to continue it.", title="Draft")
         self.dismiss()
 
+    @work(exclusive=True, group=DIALOG)
     @guarded
-    def action_discard(self) -> None:
+    async def action_discard(self) -> None:
         """Throw the draft away (after a confirmation)."""
-        from dsl_tui.screens.dialogs import ConfirmDialog
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.casebook.discard_draft(DRAFT_KEY)
-                self.dismiss()
-
-        self.app.push_screen(
-            ConfirmDialog("Discard this concern? Nothing typed will be kept."), done
-        )
+        question = ConfirmDialog("Discard this concern? Nothing typed will be kept.")
+        if await self.app.push_screen_wait(question):
+            self.casebook.discard_draft(DRAFT_KEY)
+            self.dismiss()
 
 
 def _calls_from(kept: object) -> tuple[EmergencyCall, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -25,7 +26,7 @@ from dsl_tui.errors import UsageError
 from dsl_tui.model import EmergencyCall, Question, Route
 from dsl_tui.playbook import Playbook
 from dsl_tui.screens.dialogs import Dialog
-from dsl_tui.screens.safety import SafeInput
+from dsl_tui.screens.safety import DIALOG, SafeInput
 
 #: The playbook question the wizard asks first (a trust's playbook without it skips this).
 DANGER_QUESTION = "immediate_danger"
@@ -164,14 +165,12 @@ class DangerScreen(Screen[DangerAnswer | None]):
         self.phase = "call"
         self._show()
 
-    def action_record_call(self) -> None:
+    @work(exclusive=True, group=DIALOG)
+    async def action_record_call(self) -> None:
         """Record the call, then go on to the form with it."""
-
-        def done(call: EmergencyCall | None) -> None:
-            if call is not None:
-                self.dismiss(DangerAnswer(True, (call,)))
-
-        self.app.push_screen(CallDialog(self.routes, self.now), done)
+        call = await self.app.push_screen_wait(CallDialog(self.routes, self.now))
+        if call is not None:
+            self.dismiss(DangerAnswer(True, (call,)))
 
     def action_go_on(self) -> None:
         """Go on to the form without recording a call (it can be recorded on the step)."""
