@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -25,6 +26,7 @@ from dsl_tui import itlog
 from dsl_tui.casebook import Casebook
 from dsl_tui.errors import DslError
 from dsl_tui.jsontypes import DocView
+from dsl_tui.screens.base import finished
 from dsl_tui.screens.messages import Unlocked
 from dsl_tui.screens.safety import (
     CONTROL_PICTURES,
@@ -195,7 +197,10 @@ class DslApp(KeepsScreenInside[int]):
 
     # ------------------------------------------------------------------ locking
     async def action_lock(self) -> None:
-        """Lock at once: keep unsaved text as drafts, forget the key, hide every case."""
+        """Lock at once: keep unsaved text as drafts, forget the key, hide every case.
+
+        The cases are hidden first; closing the vault (which may compact it: a rewrite of the
+        whole file) then runs in a thread worker, and the door opens once it is closed."""
         if self._casebook is None or self._locking:
             return
         self._locking = True
@@ -206,9 +211,11 @@ class DslApp(KeepsScreenInside[int]):
             self.forget_clipboard()
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
+            closing = self.run_worker(partial(self.session.lock, casebook), name="lock",
+                                      group="lock", thread=True, exit_on_error=False)  # fmt: skip
             try:
-                self.session.lock(casebook)
-            except Exception as error:  # noqa: BLE001 - the screen is hidden already
+                await finished(closing)
+            except Exception as error:  # noqa: BLE001 - the screen is hidden already: say it
                 show_error(self, error)
             self.show_door()
         finally:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from dsl_tui.casebook import Casebook
 
@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from dsl_tui.screens.app import DslApp
 
 T = TypeVar("T")
+
+
+async def finished(worker: Worker[T]) -> T:
+    """Wait for a (thread) worker and give its result; its error is raised as itself (for
+    ``@guarded`` or the caller to show as one sentence). If the waiting task is cancelled (its
+    screen went away, the app is stopping) it stays cancelled: the thread's work finishes or not
+    on its own."""
+    try:
+        return await worker.wait()
+    except WorkerFailed as failed:
+        raise failed.error from None
+    except WorkerCancelled:
+        raise asyncio.CancelledError from None
 
 
 class AppScreen(Screen[None]):
@@ -54,12 +67,7 @@ class DeskScreen(AppScreen):
         worker = self.run_worker(save, name=name, group="save", thread=True, exit_on_error=False)
         self.saving = True
         try:
-            return await worker.wait()
-        except WorkerFailed as failed:
-            raise failed.error from None
-        except WorkerCancelled:
-            # The screen went away (the vault locked): the save finishes or not on its own.
-            raise asyncio.CancelledError from None
+            return await finished(worker)
         finally:
             self.saving = False
 

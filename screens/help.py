@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from dsl_tui.screens.base import AppScreen
 
 if TYPE_CHECKING:
     from dsl_tui.playbook import Playbook
-    from dsl_tui.screens.app import DslApp
 
 
 def _screens() -> list[tuple[str, list[BindingType]]]:
@@ -51,7 +51,7 @@ def key_lines() -> Text:
     return text
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(AppScreen):
     """Keys, and the policy sections the playbook cites."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="help.back")]
@@ -71,7 +71,7 @@ class HelpScreen(Screen[None]):
 
     def _policy(self) -> Text:
         text = Text()
-        app = cast("DslApp", self.app)
+        app = self.dsl_app
         playbook: Playbook | None = None
         if not app.is_locked:
             playbook = app.casebook.playbook

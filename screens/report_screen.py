@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from dsl_tui.report import Report, text_lines
+from dsl_tui.screens.safety import guarded
 from dsl_tui.terminal import safe_text
 
 
@@ -48,8 +49,10 @@ class ReportScreen(Screen[None]):
             return self._load is not None
         return True
 
+    @guarded
     def action_year(self, step: int) -> None:
-        """Show the previous or next year."""
+        """Show the previous or next year (a refusal, a full disk say, is a notice; the year
+        shown stays)."""
         if self._load is None:
             return
         self.report = self._load(self.report.year + step)
