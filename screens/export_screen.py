@@ -4,8 +4,8 @@ The recipient is an age public key (``age1...``) or a one-time passphrase genera
 shown once. Pupils' and staff names can be shown as initials (a redacted file). After the
 confirmation the export runs in a thread worker (``dsl_tui.export.export_cases``) while the screen
 says it is busy; the file's name and receipt, or why it failed in one sentence, show under the
-form. Everything typed here is shown back
-with control characters as pictures, never sent raw to the terminal.
+form. Everything typed here is shown back with control characters as pictures, never sent raw
+to the terminal.
 """
 
 from __future__ import annotations
