@@ -44,6 +44,7 @@ def restore(path: Path, source: Path, passphrase: str) -> Path:
     """Replace the vault at ``path`` with backup ``source`` once it opens with ``passphrase``.
 
     The vault being replaced is kept in the backups folder (``.pre-restore``); returns that folder.
+    ``path`` is the vault's real path (``lock.real_path``).
     """
     if not source.is_file():
         raise NotFound("No backup file at that path.")

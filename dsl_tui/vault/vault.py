@@ -30,6 +30,7 @@ from dsl_tui.jsontypes import Doc
 from dsl_tui.vault import backups, blobs, recovery, state
 from dsl_tui.vault.atomic import (
     append_at,
+    file_id,
     make_private_dir,
     storage_error,
     sweep_temp_files,
@@ -39,7 +40,7 @@ from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, par
 from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
 from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
-from dsl_tui.vault.lock import VaultLock
+from dsl_tui.vault.lock import VaultLock, real_path
 from dsl_tui.vault.passphrase import check_passphrase
 from dsl_tui.vault.storage import VaultDB, VaultStorage
 from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
@@ -71,8 +72,11 @@ class Vault:
     policy = CompactionPolicy()
 
     def __init__(self, path: Path, loaded: Loaded, lock: VaultLock) -> None:
+        #: The vault's real path (symlinks resolved): lock, backups and evidence sit beside it.
         self.path = path
         self._lock = lock
+        #: The identity of the vault file the journal offsets belong to (see ``append_at``).
+        self._file_id = file_id(path)
         self._header: Header = loaded.header
         self._data_key = loaded.data_key
         self._aead = AESGCM(loaded.data_key)
@@ -126,7 +130,7 @@ class Vault:
         kdf: KdfParams | None = None,
     ) -> Vault:
         """A new vault with one user; refuses weak passphrases and an existing vault."""
-        path = Path(path)
+        path = real_path(path)
         check_name(user, "name")
         check_name(role, "role")
         reason = check_passphrase(passphrase)
@@ -171,7 +175,7 @@ class Vault:
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
         """Unlock the vault at ``path`` and take its single-writer lock."""
-        path = Path(path)
+        path = real_path(path)
         if not path.is_file():
             raise recovery.missing()
         lock = VaultLock(path)
@@ -227,7 +231,7 @@ class Vault:
         The vault being replaced is kept in the backups folder first; returns that folder.
         VaultTampered / WrongPassphrase if the backup does not open; VaultLocked if in use.
         """
-        return recovery.restore(Path(path), Path(backup_file), passphrase)
+        return recovery.restore(real_path(path), Path(backup_file), passphrase)
 
     # ----- saving
     def _append(self, payload: bytes) -> None:
@@ -239,10 +243,14 @@ class Vault:
             )
         except ValueError:
             raise StorageError("That change is too large to save in one go.") from None
+        self._lock.check()  # never write into a vault another instance has taken over
         try:
-            append_at(self.path, self._journal_end, record)
+            append_at(self.path, self._journal_end, record, self._file_id)
         except OSError as err:
             raise storage_error(err) from None
+        # Taken over while writing: the other instance may not have read this record, so it is
+        # not acknowledged (and nothing acknowledged before is at risk).
+        self._lock.check()
         self._journal_end += len(record)
         self._last_hash = digest
         self._records += 1
@@ -277,7 +285,9 @@ class Vault:
         document = {"meta": meta, "tables": tables, "packed": packed}
         body = json.dumps(document, separators=(",", ":"))
         data = encode_snapshot(header, data_key, body.encode("ascii"))
+        self._lock.check()
         write_atomic(self.path, [data])
+        self._file_id = file_id(self.path)
         self._header, self._meta = header, meta
         if data_key is not self._data_key:
             self._data_key, self._aead = data_key, AESGCM(data_key)
@@ -404,6 +414,7 @@ class Vault:
     def delete_blob(self, blob_id: str) -> None:
         """Delete an evidence file (e.g. of a deleted case); a missing one is not an error."""
         self._check_open()
+        self._lock.check()
         try:
             blobs.blob_path(self.path, blob_id).unlink(missing_ok=True)
         except OSError as err:
