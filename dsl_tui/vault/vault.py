@@ -168,7 +168,12 @@ class Vault:
             lock.release()
             raise
         vault = cls(path, loaded, lock)
-        state.remember(header.vault_id, slot_id=slot.slot_id, generation=vault.generation)
+        state.remember(
+            header.vault_id,
+            slot_id=slot.slot_id,
+            generation=vault.generation,
+            slots=recovery.slot_prints(header),
+        )
         vault._backup_quietly(data)
         return vault
 
@@ -185,11 +190,15 @@ class Vault:
             raw = recovery.read_vault(path)
             kek_cache: KekCache = {}
             try:
-                preferred = state.remembered(parse_snapshot(raw).header.vault_id).get("last_slot")
+                header = parse_snapshot(raw).header
+                if recovery.header_edited(path, header):
+                    # Before any key derivation: not a wrong passphrase, and never counted as one.
+                    raise VaultTampered(recovery.EDITED_HEADER)
+                preferred = state.remembered(header.vault_id).get("last_slot")
                 loaded = load(raw, passphrase, preferred, kek_cache)
             except VaultTampered as err:
                 raise VaultTampered(
-                    recovery.tamper_message(path, passphrase, kek_cache, err)
+                    recovery.tamper_message(path, passphrase, kek_cache, err, raw)
                 ) from None
         except BaseException:
             lock.release()
@@ -201,7 +210,12 @@ class Vault:
                 f"This vault is older than one opened here before (save {vault.generation}, "
                 f"last seen {seen}): it may have been restored or rolled back."
             )
-        state.remember(vault.vault_id, slot_id=vault.slot_id, generation=vault.generation)
+        state.remember(
+            vault.vault_id,
+            slot_id=vault.slot_id,
+            generation=vault.generation,
+            slots=recovery.slot_prints(vault._header),
+        )
         if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
             # A copy of the sealed bytes just authenticated; writing it (a second or more for a
             # large vault) need not keep the DSL from their cases. Joined before any other backup
@@ -295,7 +309,9 @@ class Vault:
         self._records = 0
         self._snapshot_end = self._journal_end = len(data)
         self._last_hash = parse_snapshot(data).chain_seed
-        state.remember(self.vault_id, generation=self.generation)
+        state.remember(
+            self.vault_id, generation=self.generation, slots=recovery.slot_prints(header)
+        )
         self._backup_quietly(data)
 
     def _backup_quietly(self, data: bytes) -> None:
