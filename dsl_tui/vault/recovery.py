@@ -12,7 +12,7 @@ import stat
 import time
 from pathlib import Path
 
-from dsl_tui.errors import NotFound, VaultMissing, VaultTampered, WrongPassphrase
+from dsl_tui.errors import NotFound, UsageError, VaultMissing, VaultTampered, WrongPassphrase
 from dsl_tui.vault import backups, state
 from dsl_tui.vault.atomic import make_private_dir, read_file, storage_error, write_atomic
 from dsl_tui.vault.header import HEADER_PREFIX_MAX, Header, parse_header_prefix
@@ -20,6 +20,7 @@ from dsl_tui.vault.journal import read_at
 from dsl_tui.vault.kdf import CALIBRATION_MAX_MEMORY_KIB, FLOOR_ITERATIONS, MAX_ITERATIONS
 from dsl_tui.vault.loader import KdfBudget, KekCache, load
 from dsl_tui.vault.lock import VaultLock
+from dsl_tui.vault.restore_loss import Confirm, restore_loss
 
 #: Backups tried with the passphrase when the vault fails its check (the newest that look like
 #: this vault's), and the seconds that search may take: planted backups asking for costly key
@@ -155,17 +156,20 @@ def tamper_message(
     return f"{err.message.rstrip('.')}; the vault was left untouched and no good backup was found."
 
 
-def restore(path: Path, source: Path, passphrase: str) -> Path:
+def restore(path: Path, source: Path, passphrase: str, confirm: Confirm | None = None) -> Path:
     """Replace the vault at ``path`` with backup ``source`` once it opens with ``passphrase``.
 
     The vault being replaced is kept in the backups folder (``.pre-restore``); returns that folder.
-    ``path`` is the vault's real path (``lock.real_path``).
+    ``path`` is the vault's real path (``lock.real_path``). When the restore would undo saves or
+    give a removed user access again, ``confirm`` is asked first (holding the lock, so nothing
+    changes meanwhile); a no restores nothing (UsageError).
     """
     if not source.is_file():
         raise NotFound("No backup file at that path.")
     raw = read_vault(source)
+    cache: KekCache = {}
     try:
-        loaded = load(raw, passphrase)
+        loaded = load(raw, passphrase, kek_cache=cache)
     except VaultTampered:
         raise VaultTampered(
             "That backup failed its integrity check; nothing was restored."
@@ -174,8 +178,13 @@ def restore(path: Path, source: Path, passphrase: str) -> Path:
     lock = VaultLock(path)
     lock.acquire()
     try:
-        if path.is_file():
-            backups.keep_before_restore(path, read_vault(path))
+        current = read_vault(path) if path.is_file() else None
+        if confirm is not None:
+            loss = restore_loss(current, path, loaded, passphrase, cache)
+            if loss.loses_anything and not confirm(loss):
+                raise UsageError("Nothing was restored; the vault is unchanged.")
+        if current is not None:
+            backups.keep_before_restore(path, current)
         write_atomic(path, [raw[: loaded.journal_end]], doing="restore the backup")
     finally:
         lock.release()

@@ -42,6 +42,7 @@ from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
 from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
 from dsl_tui.vault.lock import VaultLock, real_path
 from dsl_tui.vault.passphrase import check_passphrase
+from dsl_tui.vault.restore_loss import Confirm
 from dsl_tui.vault.storage import VaultDB, VaultStorage
 from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
 
@@ -238,14 +239,19 @@ class Vault:
 
     @staticmethod
     def restore(
-        path: str | os.PathLike[str], backup_file: str | os.PathLike[str], passphrase: str
+        path: str | os.PathLike[str],
+        backup_file: str | os.PathLike[str],
+        passphrase: str,
+        confirm: Confirm | None = None,
     ) -> Path:
         """Put a backup back as the vault (after it decrypts with ``passphrase``).
 
         The vault being replaced is kept in the backups folder first; returns that folder.
         VaultTampered / WrongPassphrase if the backup does not open; VaultLocked if in use.
+        ``confirm`` is asked (with a :class:`RestoreLoss`) when saves would be undone or a
+        removed user would regain access; declining restores nothing.
         """
-        return recovery.restore(real_path(path), Path(backup_file), passphrase)
+        return recovery.restore(real_path(path), Path(backup_file), passphrase, confirm)
 
     # ----- saving
     def _append(self, payload: bytes) -> None:
