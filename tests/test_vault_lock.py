@@ -146,3 +146,28 @@ def test_a_symlinked_folder_and_the_cli_lock_the_same_vault(
         )
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr.startswith("dsl-tui: The vault is open in another dsl-tui")
+
+
+async def test_the_app_says_in_one_sentence_that_it_stopped_saving(vault_path: Path) -> None:
+    """The app's copy loses its lock to another: locking (which audits) shows the sentence as a
+    notice, never a traceback, and the other copy's vault is whole."""
+    from helpers_app import notices, type_text, wait_until
+
+    from dsl_tui import session
+    from dsl_tui.screens.app import DslApp
+    from dsl_tui.screens.dashboard import DashboardScreen
+    from dsl_tui.screens.unlock import UnlockScreen
+
+    session.lock(session.create(vault_path, "Morgan Testwood", "DSL", PASSPHRASE))
+    app = DslApp(vault_path=vault_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        lock_path(vault_path).unlink()
+        with Vault.open(vault_path, PASSPHRASE) as other:
+            other.db.table("notes").insert({"text": "saved by the other copy"})
+            await pilot.press("ctrl+l")
+            await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen))
+            assert any("stopped saving" in n for n in notices(app)), notices(app)
+    assert _notes(vault_path) == {"saved by the other copy"}
