@@ -77,6 +77,29 @@ def read_passphrase(args: argparse.Namespace, prompt: str = "Passphrase: ") -> s
         raise UsageError("No passphrase given.") from None
 
 
+def warn_rollback(warning: str | None) -> None:
+    """Say on stderr, once per command, that the vault is older than one this computer saw
+    (``Vault.rollback_warning``): every command that opens the vault calls this."""
+    if warning:
+        print(f"dsl-tui: warning: {safe_text(warning)}", file=sys.stderr)
+
+
+def confirm(args: argparse.Namespace, question: str, refusal: str) -> bool:
+    """Ask ``question`` (y/N) at a terminal; ``--yes`` answers yes. Without a terminal (or with
+    ``--passphrase-stdin``, which takes standard input) and without ``--yes``: UsageError
+    ``refusal``, which should say to add ``--yes``."""
+    if getattr(args, "yes", False):
+        return True
+    if getattr(args, "passphrase_stdin", False) or not sys.stdin.isatty():
+        raise UsageError(refusal)
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return answer.strip().casefold() in ("y", "yes")
+
+
 def more_stdin_lines() -> bool:
     """Whether ``--passphrase-stdin`` input still holds unread lines (e.g. a confirmation)."""
     return bool(_STDIN_LINES)

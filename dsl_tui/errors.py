@@ -67,6 +67,13 @@ class StorageError(DslError):
     exit_code = 1
 
 
+class LockLost(StorageError):
+    """This session's single-writer lock was taken from it (its ``.lock`` file removed or
+    replaced, another instance in): it stops saving; what it saved before is kept (exit 4)."""
+
+    exit_code = 4
+
+
 class CheckFailed(DslError):
     """A verification found a problem (exit 1)."""
 

@@ -110,6 +110,12 @@ class DashboardScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        # A rolled-back vault stays said for the whole session (issue #13 finding 3): a banner,
+        # not a notice that fades.
+        warning = self.dsl_app.casebook.rollback_warning if not self.dsl_app.is_locked else None
+        banner = Static(f"\u26a0 WARNING: {warning or ''}", id="rollback", markup=False)
+        banner.display = bool(warning)
+        yield banner
         yield Static("", id="counts", markup=False)
         yield Input(placeholder="/ search every case's text", compact=True, id="search")
         table: DataTable[Text] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)

@@ -94,6 +94,12 @@ class Casebook:
         #: Failed unlock attempts since the last unlock (set by ``session.unlock``).
         self.failed_unlocks = 0
 
+    @property
+    def rollback_warning(self) -> str | None:
+        """A sentence when the vault is older than one this computer opened before (it may
+        have been rolled back or restored), else None."""
+        return self.vault.rollback_warning if self.vault is not None else None
+
     @classmethod
     def in_memory(
         cls,

@@ -24,6 +24,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
         raise VaultMissing("There is no vault there yet: create one with dsl-tui init.")
     casebook = session.unlock(path, cli.read_passphrase(args))
+    cli.warn_rollback(casebook.rollback_warning)
     try:
         made = add_demo_cases(casebook, args.cases, seed=args.seed)
     finally:

@@ -45,6 +45,7 @@ def unlocked(args: argparse.Namespace) -> Iterator[Casebook]:
 
     path = cli.vault_path(args)
     casebook = session.unlock(path, cli.read_passphrase(args, "Vault passphrase: "))
+    cli.warn_rollback(casebook.rollback_warning)
     try:
         yield casebook
     finally:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from dsl_tui import cli
 from dsl_tui.errors import UsageError
 from dsl_tui.vault import Vault
+from dsl_tui.vault.restore_loss import RestoreLoss
 
 
 def _new_passphrase(args: argparse.Namespace, prompt: str) -> str:
@@ -29,7 +31,9 @@ def _open(args: argparse.Namespace) -> Vault:
     path = cli.vault_path(args)
     if not path.is_file():
         return Vault.open(path, "")  # raises VaultMissing before asking for anything
-    return Vault.open(path, cli.read_passphrase(args, "Vault passphrase: "))
+    vault = Vault.open(path, cli.read_passphrase(args, "Vault passphrase: "))
+    cli.warn_rollback(vault.rollback_warning)
+    return vault
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -70,8 +74,6 @@ def _evidence_problems(vault: Vault) -> list[str]:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Decrypt and authenticate everything, then check the audit chain if there is one."""
     with _open(args) as vault:
-        if vault.rollback_warning:
-            print(f"dsl-tui: warning: {vault.rollback_warning}", file=sys.stderr)
         problems = vault.verify()
         problems.extend(_audit_problems(vault))
         problems.extend(_evidence_problems(vault))
@@ -126,10 +128,26 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _confirm_restore(args: argparse.Namespace) -> Callable[[RestoreLoss], bool]:
+    """Say what a restore would undo, then ask (or take ``--yes``)."""
+
+    def confirm(loss: RestoreLoss) -> bool:
+        for sentence in loss.sentences():
+            print(f"dsl-tui: warning: {sentence}", file=sys.stderr)
+        return cli.confirm(
+            args,
+            "Restore this backup anyway?",
+            "Nothing was restored: run the restore again with --yes to restore this backup anyway.",
+        )
+
+    return confirm
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Put a backup back as the vault (the one replaced is kept in the backups folder)."""
     path = cli.vault_path(args)
-    folder = Vault.restore(path, args.file, cli.read_passphrase(args, "Backup's passphrase: "))
+    passphrase = cli.read_passphrase(args, "Backup's passphrase: ")
+    folder = Vault.restore(path, args.file, passphrase, confirm=_confirm_restore(args))
     print(f"Restored the backup; the vault it replaced is kept in {folder}.", file=sys.stderr)
     return 0
 
@@ -173,4 +191,10 @@ def register(subparsers: cli.Subcommands) -> None:
     p = subparsers.add_parser("restore", help="put a backup back as the vault")
     cli.add_common(p)
     p.add_argument("file", help="the backup file")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="restore even if saves made since the backup are undone or a removed user regains "
+        "access (said on stderr first)",
+    )
     p.set_defaults(func=cmd_restore)

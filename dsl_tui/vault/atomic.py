@@ -186,16 +186,35 @@ def read_file(path: Path) -> bytes:
         os.close(fd)
 
 
-def append_at(path: Path, offset: int, data: bytes) -> None:
+#: A file's identity: (device, inode); (0, 0) where the filesystem gives none.
+FileId = tuple[int, int]
+
+
+def file_id(path: Path) -> FileId:
+    """The identity of the file at ``path`` now ((0, 0) if it cannot be read)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (info.st_dev, info.st_ino)
+
+
+def append_at(path: Path, offset: int, data: bytes, expect: FileId | None = None) -> None:
     """Write ``data`` at ``offset`` (the end of the last good record), drop anything after, fsync.
 
     Open, write, fsync, close: no handle is kept. Any torn bytes beyond ``offset`` (from an earlier
-    crash or a failed write) are cut off first. On failure the file is cut back to ``offset``
+    crash or a failed write) are cut off first. With ``expect`` (the identity of the file the
+    offset belongs to), a file another program put in its place is refused (ESTALE) rather than
+    cut at an offset that means nothing in it. On failure the file is cut back to ``offset``
     (best effort) and the OSError propagates.
     """
     fd = os.open(path, os.O_RDWR | _BINARY)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        size = info.st_size
+        if expect is not None and expect[1] and info.st_ino:
+            if (info.st_dev, info.st_ino) != expect:
+                raise OSError(errno.ESTALE, "the vault file was replaced since it was opened")
         if size < offset:
             # Someone cut the file behind our back: never paper over it with zeros.
             raise OSError(errno.ESTALE, "the vault file shrank since it was opened")

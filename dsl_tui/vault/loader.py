@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -45,10 +47,34 @@ class Loaded:
 _KDF_WORK_PER_OPEN = 4 * MAX_MEMORY_KIB * MAX_ITERATIONS
 
 
+@dataclass
+class KdfBudget:
+    """What a search through backups may still spend on key derivation: Argon2id work (memory
+    KiB times iterations, summed over runs) and a deadline (``time.monotonic()`` seconds)."""
+
+    work: int
+    deadline: float = math.inf
+
+    def spend(self, params: KdfParams) -> bool:
+        """Take one run at ``params`` from the budget; False (nothing taken) if it does not fit."""
+        cost = params.memory_kib * params.iterations
+        if cost > self.work or time.monotonic() > self.deadline:
+            return False
+        self.work -= cost
+        return True
+
+
 def unlock_key(
-    header: Header, passphrase: str, preferred: str | None = None, kek_cache: KekCache | None = None
+    header: Header,
+    passphrase: str,
+    preferred: str | None = None,
+    kek_cache: KekCache | None = None,
+    budget: KdfBudget | None = None,
 ) -> tuple[bytes, str]:
-    """(data key, slot id) for the first slot ``passphrase`` opens; one KDF run per slot tried."""
+    """(data key, slot id) for the first slot ``passphrase`` opens; one KDF run per slot tried.
+
+    With ``budget``, a run that does not fit it is not made (VaultTampered).
+    """
     slots = sorted(header.slots, key=lambda s: s.slot_id != preferred)
     # A crafted header (the checksum is unkeyed) could ask for 64 maximum-cost runs: cap the
     # total work of one attempt at four maximum-cost runs, far above any vault this app writes.
@@ -58,7 +84,7 @@ def unlock_key(
         kek = kek_cache.get(cache_key) if kek_cache is not None else None
         if kek is None:
             work_left -= header.kdf.memory_kib * header.kdf.iterations
-            if work_left < 0:
+            if work_left < 0 or (budget is not None and not budget.spend(header.kdf)):
                 raise VaultTampered(
                     "The vault's header asks for more passphrase work than any vault this app "
                     "writes; it may have been tampered with. Restore a backup."
@@ -122,15 +148,17 @@ def load(
     kek_cache: KekCache | None = None,
     *,
     data_key: bytes | None = None,
+    budget: KdfBudget | None = None,
 ) -> Loaded:
     """Decrypt and authenticate a whole vault file (VaultTampered / WrongPassphrase).
 
-    With ``data_key`` (a session re-checking its own file) no slot is unlocked.
+    With ``data_key`` (a session re-checking its own file) no slot is unlocked; with ``budget``
+    the key derivation is bounded (see :func:`unlock_key`).
     """
     snap: SnapshotFile = parse_snapshot(raw)
     header = snap.header
     if data_key is None:
-        data_key, slot_id = unlock_key(header, passphrase or "", preferred, kek_cache)
+        data_key, slot_id = unlock_key(header, passphrase or "", preferred, kek_cache, budget)
     else:
         slot_id = ""
     with collector_paused():

@@ -3,8 +3,15 @@
 The file is never the one that gets replaced. Exclusion comes from an OS lock on the open lock file
 (``flock`` on POSIX, ``msvcrt.locking`` on Windows), which the OS drops when the owner dies, so a
 crashed owner's lock is taken over at once. The JSON inside says who holds it (pid, host, OS user,
-time) for the message a second instance shows. Where no OS lock works, a lock whose pid is not alive
-on this host is taken over.
+time, and a random token) for the message a second instance shows. Where no OS lock works, a lock
+whose pid is not alive on this host is taken over.
+
+The lock is held on the open file, not on its name: an OS lock on a file someone has since
+deleted or replaced excludes nobody. So :meth:`VaultLock.acquire` checks, once locked, that the
+name still leads to the file it locked, and :meth:`VaultLock.check` (before every commit) that it
+still does and that the file still names this holder's token; otherwise the lock is lost
+(:class:`LockLost`) and the session stops saving. Every path is the vault's real path
+(:func:`real_path`), so a symlink to the vault locks the same file.
 """
 
 from __future__ import annotations
@@ -13,12 +20,13 @@ import errno
 import getpass
 import json
 import os
+import secrets
 import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dsl_tui.errors import VaultLocked
+from dsl_tui.errors import LockLost, VaultLocked
 from dsl_tui.jsontypes import Doc
 from dsl_tui.vault.atomic import FILE_MODE, storage_error, write_all
 
@@ -27,9 +35,39 @@ _BINARY = getattr(os, "O_BINARY", 0)
 _WIN_LOCK_OFFSET = 1 << 20
 
 
+#: Tries to lock a lock file that another instance keeps deleting or replacing.
+_ACQUIRE_TRIES = 5
+
+LOST = (
+    "This vault's lock was taken by another dsl-tui (its lock file was removed or replaced), "
+    "so this session stopped saving; everything saved before is kept: close and reopen the vault."
+)
+
+
+def real_path(vault: str | os.PathLike[str]) -> Path:
+    """The vault's real path: ``~`` expanded and every symlink resolved.
+
+    The lock, the backups and the evidence folder are keyed on it, and compaction replaces the
+    real file (a symlink to the vault stays a symlink).
+    """
+    return Path(os.path.realpath(Path(vault).expanduser()))
+
+
 def lock_path(vault: Path) -> Path:
     """``vault.dsl`` -> ``vault.dsl.lock``."""
     return vault.with_name(vault.name + ".lock")
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (not deleted, not replaced)."""
+    try:
+        named = os.stat(path)
+        held = os.fstat(fd)
+    except OSError:
+        return False
+    if not (named.st_ino and held.st_ino):  # pragma: no cover - a filesystem without ids
+        return True
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _os_user() -> str:
@@ -111,15 +149,27 @@ class VaultLock:
     """Holds the single-writer lock of one vault until :meth:`release`."""
 
     def __init__(self, vault: Path) -> None:
-        self.path = lock_path(vault)
+        self.path = lock_path(real_path(vault))
         self._fd: int | None = None
+        #: Random, written into the lock file: the file still names this holder.
+        self._token = secrets.token_hex(16)
 
     def acquire(self) -> None:
         """Take the lock, or raise VaultLocked naming who holds it and since when."""
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _BINARY, FILE_MODE)
-        except OSError as err:
-            raise storage_error(err, "lock the vault") from None
+        for _ in range(_ACQUIRE_TRIES):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _BINARY, FILE_MODE)
+            except OSError as err:
+                raise storage_error(err, "lock the vault") from None
+            if self._lock_open_file(fd):
+                self._fd = fd
+                return
+        raise VaultLocked(
+            "The vault's lock file keeps changing; close other dsl-tui windows first."
+        )
+
+    def _lock_open_file(self, fd: int) -> bool:
+        """Lock the open lock file; False (and closed) when its name now leads elsewhere."""
         try:
             got = _try_os_lock(fd)
             owner = _read_owner(fd)
@@ -135,11 +185,15 @@ class VaultLock:
             ):
                 # Another computer on a shared folder: the OS lock may not reach it.
                 raise _locked_message(owner)
-            self._write_owner(fd)
+            if not _same_file(fd, self.path):
+                # Deleted or replaced between our open and our lock: that lock excludes nobody.
+                os.close(fd)
+                return False
+            self._write_owner(fd, self._token)
         except BaseException:
             os.close(fd)
             raise
-        self._fd = fd
+        return True
 
     @staticmethod
     def _stale(owner: Doc) -> bool:
@@ -151,12 +205,13 @@ class VaultLock:
         return not (isinstance(pid, int) and pid_alive(pid))
 
     @staticmethod
-    def _write_owner(fd: int) -> None:
+    def _write_owner(fd: int, token: str) -> None:
         owner = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "user": _os_user(),
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "token": token,
         }
         try:
             os.ftruncate(fd, 0)
@@ -170,6 +225,15 @@ class VaultLock:
     def held(self) -> bool:
         """Whether this object holds the lock."""
         return self._fd is not None
+
+    def check(self) -> None:
+        """Raise :class:`LockLost` unless this object still holds the vault's lock: the lock
+        file's name still leads to the file held open, and that file still names our token."""
+        fd = self._fd
+        if fd is None or not _same_file(fd, self.path):
+            raise LockLost(LOST)
+        if _read_owner(fd).get("token") != self._token:
+            raise LockLost(LOST)
 
     def release(self) -> None:
         """Mark the lock free and drop the OS lock (closing the descriptor releases it)."""

@@ -1,5 +1,6 @@
-"""Small local state outside the vault (never secret): the last slot that opened each vault and the
-highest generation this OS user has seen, to try the right slot first and to warn of a rollback.
+"""Small local state outside the vault (never secret): the last slot that opened each vault, the
+highest generation this OS user has seen, and each slot's salt, id and key settings, to try the
+right slot first, to warn of a rollback, and to tell an edited header from a wrong passphrase.
 
 Keyed by the vault's random id. Losing this file costs one extra KDF run and one missed warning.
 """
@@ -35,17 +36,29 @@ def remembered(vault_id: str) -> Doc:
     return entry if isinstance(entry, dict) else {}
 
 
+def remembered_slots(vault_id: str) -> dict[str, str]:
+    """The slots of the vault as last seen here: salt (hex) -> slot id and key settings."""
+    slots = remembered(vault_id).get("slots")
+    if not isinstance(slots, dict):
+        return {}
+    return {str(k): str(v) for k, v in slots.items()}
+
+
 def remember(
     vault_id: str,
     *,
     slot_id: str | None = None,
     generation: int | None = None,
     reset_generation: bool = False,
+    slots: dict[str, str] | None = None,
 ) -> None:
-    """Record the slot that opened the vault and the generation seen (the highest, unless reset)."""
+    """Record the slot that opened the vault, the generation seen (the highest, unless reset)
+    and its slots (``recovery.slot_prints``: salts, ids and key settings, nothing secret)."""
     data = _load()
     found = data.get(vault_id)
     entry: Doc = found if isinstance(found, dict) else {}
+    if slots is not None:
+        entry["slots"] = slots
     if slot_id is not None:
         entry["last_slot"] = slot_id
     if generation is not None:

@@ -30,6 +30,7 @@ from dsl_tui.jsontypes import Doc
 from dsl_tui.vault import backups, blobs, recovery, state
 from dsl_tui.vault.atomic import (
     append_at,
+    file_id,
     make_private_dir,
     storage_error,
     sweep_temp_files,
@@ -39,8 +40,9 @@ from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, par
 from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
 from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
-from dsl_tui.vault.lock import VaultLock
+from dsl_tui.vault.lock import VaultLock, real_path
 from dsl_tui.vault.passphrase import check_passphrase
+from dsl_tui.vault.restore_loss import Confirm
 from dsl_tui.vault.storage import VaultDB, VaultStorage
 from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
 
@@ -71,8 +73,11 @@ class Vault:
     policy = CompactionPolicy()
 
     def __init__(self, path: Path, loaded: Loaded, lock: VaultLock) -> None:
+        #: The vault's real path (symlinks resolved): lock, backups and evidence sit beside it.
         self.path = path
         self._lock = lock
+        #: The identity of the vault file the journal offsets belong to (see ``append_at``).
+        self._file_id = file_id(path)
         self._header: Header = loaded.header
         self._data_key = loaded.data_key
         self._aead = AESGCM(loaded.data_key)
@@ -126,7 +131,7 @@ class Vault:
         kdf: KdfParams | None = None,
     ) -> Vault:
         """A new vault with one user; refuses weak passphrases and an existing vault."""
-        path = Path(path)
+        path = real_path(path)
         check_name(user, "name")
         check_name(role, "role")
         reason = check_passphrase(passphrase)
@@ -164,14 +169,19 @@ class Vault:
             lock.release()
             raise
         vault = cls(path, loaded, lock)
-        state.remember(header.vault_id, slot_id=slot.slot_id, generation=vault.generation)
+        state.remember(
+            header.vault_id,
+            slot_id=slot.slot_id,
+            generation=vault.generation,
+            slots=recovery.slot_prints(header),
+        )
         vault._backup_quietly(data)
         return vault
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], passphrase: str) -> Vault:
         """Unlock the vault at ``path`` and take its single-writer lock."""
-        path = Path(path)
+        path = real_path(path)
         if not path.is_file():
             raise recovery.missing()
         lock = VaultLock(path)
@@ -181,11 +191,15 @@ class Vault:
             raw = recovery.read_vault(path)
             kek_cache: KekCache = {}
             try:
-                preferred = state.remembered(parse_snapshot(raw).header.vault_id).get("last_slot")
+                header = parse_snapshot(raw).header
+                if recovery.header_edited(path, header):
+                    # Before any key derivation: not a wrong passphrase, and never counted as one.
+                    raise VaultTampered(recovery.EDITED_HEADER)
+                preferred = state.remembered(header.vault_id).get("last_slot")
                 loaded = load(raw, passphrase, preferred, kek_cache)
             except VaultTampered as err:
                 raise VaultTampered(
-                    recovery.tamper_message(path, passphrase, kek_cache, err)
+                    recovery.tamper_message(path, passphrase, kek_cache, err, raw)
                 ) from None
         except BaseException:
             lock.release()
@@ -197,7 +211,12 @@ class Vault:
                 f"This vault is older than one opened here before (save {vault.generation}, "
                 f"last seen {seen}): it may have been restored or rolled back."
             )
-        state.remember(vault.vault_id, slot_id=vault.slot_id, generation=vault.generation)
+        state.remember(
+            vault.vault_id,
+            slot_id=vault.slot_id,
+            generation=vault.generation,
+            slots=recovery.slot_prints(vault._header),
+        )
         if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
             # A copy of the sealed bytes just authenticated; writing it (a second or more for a
             # large vault) need not keep the DSL from their cases. Joined before any other backup
@@ -220,14 +239,19 @@ class Vault:
 
     @staticmethod
     def restore(
-        path: str | os.PathLike[str], backup_file: str | os.PathLike[str], passphrase: str
+        path: str | os.PathLike[str],
+        backup_file: str | os.PathLike[str],
+        passphrase: str,
+        confirm: Confirm | None = None,
     ) -> Path:
         """Put a backup back as the vault (after it decrypts with ``passphrase``).
 
         The vault being replaced is kept in the backups folder first; returns that folder.
         VaultTampered / WrongPassphrase if the backup does not open; VaultLocked if in use.
+        ``confirm`` is asked (with a :class:`RestoreLoss`) when saves would be undone or a
+        removed user would regain access; declining restores nothing.
         """
-        return recovery.restore(Path(path), Path(backup_file), passphrase)
+        return recovery.restore(real_path(path), Path(backup_file), passphrase, confirm)
 
     # ----- saving
     def _append(self, payload: bytes) -> None:
@@ -239,10 +263,14 @@ class Vault:
             )
         except ValueError:
             raise StorageError("That change is too large to save in one go.") from None
+        self._lock.check()  # never write into a vault another instance has taken over
         try:
-            append_at(self.path, self._journal_end, record)
+            append_at(self.path, self._journal_end, record, self._file_id)
         except OSError as err:
             raise storage_error(err) from None
+        # Taken over while writing: the other instance may not have read this record, so it is
+        # not acknowledged (and nothing acknowledged before is at risk).
+        self._lock.check()
         self._journal_end += len(record)
         self._last_hash = digest
         self._records += 1
@@ -277,7 +305,9 @@ class Vault:
         document = {"meta": meta, "tables": tables, "packed": packed}
         body = json.dumps(document, separators=(",", ":"))
         data = encode_snapshot(header, data_key, body.encode("ascii"))
+        self._lock.check()
         write_atomic(self.path, [data])
+        self._file_id = file_id(self.path)
         self._header, self._meta = header, meta
         if data_key is not self._data_key:
             self._data_key, self._aead = data_key, AESGCM(data_key)
@@ -285,7 +315,9 @@ class Vault:
         self._records = 0
         self._snapshot_end = self._journal_end = len(data)
         self._last_hash = parse_snapshot(data).chain_seed
-        state.remember(self.vault_id, generation=self.generation)
+        state.remember(
+            self.vault_id, generation=self.generation, slots=recovery.slot_prints(header)
+        )
         self._backup_quietly(data)
 
     def _backup_quietly(self, data: bytes) -> None:
@@ -404,6 +436,7 @@ class Vault:
     def delete_blob(self, blob_id: str) -> None:
         """Delete an evidence file (e.g. of a deleted case); a missing one is not an error."""
         self._check_open()
+        self._lock.check()
         try:
             blobs.blob_path(self.path, blob_id).unlink(missing_ok=True)
         except OSError as err:
