@@ -152,20 +152,20 @@ def reseal(
     """Re-seal every evidence file and backup of the vault at ``vault`` still under a retired key.
 
     ``header`` and ``data_key`` are the vault's current ones, ``keys`` every key it holds by id,
-    ``meta`` its meta (whose users and record each re-sealed backup takes). Call holding the
+    ``meta`` its meta (whose users each re-sealed backup takes). Call holding the
     vault's lock. A failure that may pass (a full disk) is noted in ``left``, never raised.
     """
     done = Rotation()
     blobs.sweep_own_temp_files(vault, header.vault_id)
     _reseal_evidence(vault, header, data_key, keys, done)
+    # A re-sealed copy gets the current users and only the retired keys evidence still needs (no
+    # record: restored, it reads every evidence file, and verify names anything left).
     backup_meta: Doc = {
         "users": meta.get("users", {}),
         "old_keys": {
             k: base64.b64encode(keys[k]).decode("ascii") for k in done.needed if k in keys
         },
     }
-    if RECORD in meta:
-        backup_meta[RECORD] = meta[RECORD]
     for copy in backups.copies_of(vault, header.vault_id):
         if copy.key_id == header.key_id:
             continue
@@ -219,7 +219,7 @@ def _reseal_backup(
     path: Path, header: Header, data_key: bytes, keys: Mapping[str, bytes], meta: Doc
 ) -> None:
     """Write the state inside backup ``path`` (its cases, its generation and snapshot id) again
-    under ``data_key`` with ``header``'s slots, its meta's users and keys from ``meta``."""
+    under ``data_key`` with ``header``'s slots, its meta's users and retired keys from ``meta``."""
     raw = read_file(path)
     try:
         key = keys.get(parse_snapshot(raw).header.key_id)
