@@ -66,33 +66,43 @@ def _furnish(path: Path) -> tuple[list[str], dict[str, bytes]]:
     return ids, keys
 
 
-def _files_opening_with(folder: Path, passphrase: str, keys: Mapping[str, bytes]) -> list[str]:
-    """Files under ``folder`` that ``passphrase`` opens, or that one of ``keys`` decrypts: what
-    someone who knew the passphrase (and so the data key it unwrapped) can read."""
-    found = []
-    cache: KekCache = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        name = path.relative_to(folder).as_posix()
-        if raw.startswith(MAGIC):
-            attempts = [lambda: load(raw, passphrase, kek_cache=cache)]
-            attempts += [lambda key=key: load(raw, None, data_key=key) for key in keys.values()]
-        elif raw.startswith(blobs.MAGIC):
-            vault_id, key_id, blob_id = raw[8:24].hex(), raw[24:32].hex(), raw[32:48].hex()
-            attempts = [
-                lambda key=key: blobs.open_blob(raw, vault_id, blob_id, {key_id: key})
-                for key in keys.values()
-            ]
-        else:
-            continue
-        for attempt in attempts:
+def _opens(raw: bytes, passphrase: str, keys: Mapping[str, bytes], cache: KekCache) -> bool:
+    """Whether a vault file or evidence file's bytes open with ``passphrase`` or one of ``keys``."""
+    if raw.startswith(blobs.MAGIC):
+        vault_id, key_id, blob_id = raw[8:24].hex(), raw[24:32].hex(), raw[32:48].hex()
+        for key in keys.values():
             try:
-                attempt()
-            except (WrongPassphrase, VaultTampered):
+                blobs.open_blob(raw, vault_id, blob_id, {key_id: key})
+            except VaultTampered:
                 continue
-            found.append(name)
-            break
-    return found
+            return True
+        return False
+    if not raw.startswith(MAGIC):
+        return False
+    try:
+        load(raw, passphrase, kek_cache=cache)
+    except (WrongPassphrase, VaultTampered):
+        pass
+    else:
+        return True
+    for key in keys.values():
+        try:
+            load(raw, None, data_key=key)
+        except VaultTampered:
+            continue
+        return True
+    return False
+
+
+def _files_opening_with(folder: Path, passphrase: str, keys: Mapping[str, bytes]) -> list[str]:
+    """Files under ``folder`` (temp files too) that ``passphrase`` opens, or that one of ``keys``
+    decrypts: what someone who knew the passphrase (and so the data key it unwrapped) can read."""
+    cache: KekCache = {}
+    return [
+        path.relative_to(folder).as_posix()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+        if _opens(path.read_bytes(), passphrase, keys, cache)
+    ]
 
 
 def _copies(folder: Path) -> list[Path]:
@@ -373,3 +383,60 @@ def test_a_vault_made_before_rotation_records_opens_and_rekey_removes_what_it_ca
     assert _files_opening_with(folder, DEPUTY_PASSPHRASE, {}) == []
     result = run_cli("verify", *common, stdin=PASSPHRASE + "\n")
     assert result.returncode == 0 and "sound" in result.stdout, result.stderr
+
+
+KILLED_PASSWD = """
+import hashlib, os, signal, sys
+from dsl_tui.vault import Vault, atomic, header, loader
+
+def derive_key(passphrase, salt, params):  # the quick_kdf stand-in
+    return hashlib.sha256(b"test kdf|" + passphrase.encode() + salt + params.binding()).digest()
+
+header.derive_key = loader.derive_key = derive_key
+path, old, new, stage, after = sys.argv[1:6]
+vault = Vault.open(path, old)
+vault.wait_for_backup()
+real, seen = atomic.replace, [0]
+
+def replace(src, dst):
+    seen[0] += 1
+    if seen[0] == int(stage) and after == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+    if seen[0] == int(stage) and after == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+atomic.replace = replace
+vault.change_passphrase(new)
+vault.close()
+print("finished")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_passwd_killed_with_sigkill_at_every_write_leaves_a_vault_the_next_open_finishes(
+    vault_path: Path, tmp_path: Path, quick_kdf: None
+) -> None:
+    import subprocess
+    import sys
+
+    ids, old_keys = _furnish(vault_path)
+    template = tmp_path / "template"
+    shutil.copytree(vault_path.parent, template)
+    script = tmp_path / "killed_passwd.py"
+    script.write_text(KILLED_PASSWD)
+    for when in ("before", "after"):
+        for stage in range(1, 100):
+            shutil.rmtree(vault_path.parent)
+            shutil.copytree(template, vault_path.parent)
+            args = [str(vault_path), PASSPHRASE, NEW_PASSPHRASE, str(stage), when]
+            proc = subprocess.run(
+                [sys.executable, str(script), *args], capture_output=True, text=True, timeout=120
+            )
+            if proc.stdout.strip() == "finished":
+                break
+            assert proc.returncode == -9, proc.stderr
+            changed = _check_after_kill(vault_path, ids, old_keys)
+            assert changed or (stage == 1 and when == "before")
+        assert stage > 12
