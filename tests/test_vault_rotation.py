@@ -191,7 +191,7 @@ def test_a_backup_from_before_users_remove_no_longer_opens_for_the_removed_user(
         assert [vault.get_blob(i) for i in ids] == EVIDENCE
 
 
-def test_a_backup_that_cannot_be_resealed_is_removed_and_named_and_others_files_are_left(
+def test_a_backup_that_cannot_be_resealed_is_removed_and_named_and_other_files_are_left(
     vault_path: Path, tmp_path: Path, quick_kdf: None
 ) -> None:
     _furnish(vault_path)
