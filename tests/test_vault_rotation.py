@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_vault import (  # noqa: F401 - fixtures
@@ -114,18 +115,23 @@ def _fail_with_full_disk(fd: int, data: object) -> None:
 
 
 @contextmanager
-def _disk_full_once_resealing_starts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The disk fills up just after the vault was written under the new key (the storage fault
-    hook: every write then fails with ENOSPC); it has room again after the block."""
+def _disk_full_from(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> Iterator[None]:
+    """The disk fills up when ``module.name`` is first called (the storage fault hook: every
+    write then fails with ENOSPC); it has room again after the block."""
     with monkeypatch.context() as patch:
-        real = rotation.reseal
+        real = getattr(module, name)
 
-        def reseal(*args: object, **kwargs: object) -> rotation.Rotation:
+        def filling(*args: object, **kwargs: object) -> object:
             patch.setattr(atomic, "write_all", _fail_with_full_disk)
-            return real(*args, **kwargs)  # type: ignore[arg-type]
+            return real(*args, **kwargs)
 
-        patch.setattr(rotation, "reseal", reseal)
+        patch.setattr(module, name, filling)
         yield
+
+
+def _disk_full_once_resealing_starts(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The disk fills up just after the vault was written under the new key."""
+    return _disk_full_from(monkeypatch, rotation, "reseal")
 
 
 def test_after_passwd_no_file_in_the_vault_folder_opens_with_the_old_passphrase(
@@ -286,29 +292,60 @@ def test_passwd_killed_at_any_write_leaves_a_vault_the_next_open_finishes(
     )
 
 
+@pytest.mark.parametrize("full_from", ["evidence", "backups"])
 def test_disk_full_while_resealing_leaves_work_that_the_next_open_finishes(
-    vault_path: Path, monkeypatch: pytest.MonkeyPatch, quick_kdf: None
+    vault_path: Path, monkeypatch: pytest.MonkeyPatch, quick_kdf: None, full_from: str
 ) -> None:
     ids, old_keys = _furnish(vault_path)
     with Vault.open(vault_path, PASSPHRASE) as vault:
         vault.wait_for_backup()
-        with _disk_full_once_resealing_starts(monkeypatch):
+        copies = [p.name for p in _copies(vault_path.parent)]
+        at = (rotation, "reseal") if full_from == "evidence" else (backups, "copies_of")
+        with _disk_full_from(monkeypatch, *at):
             done = vault.change_passphrase(NEW_PASSPHRASE)
             assert not done.finished and vault.rotation_under_way
             assert "disk is full" in done.notes()[-1] and "next unlock" in done.notes()[-1]
             problems = vault.verify()  # the disk is still full: verify cannot finish it either
-        assert all(
+        retired = [
             f"Evidence file {i} is still sealed under a retired" in str(problems) for i in ids
-        )
+        ]
+        assert all(retired) if full_from == "evidence" else not any(retired)
         assert any(p.startswith("Backup vault.dsl.") and "retired" in p for p in problems)
         assert any("key rotation is unfinished" in p for p in problems)
         assert vault.get_blob(ids[0]) == EVIDENCE[0], "evidence stays readable meanwhile"
     with Vault.open(vault_path, NEW_PASSPHRASE) as vault:  # the disk has room again
         assert vault.rotation_notes[0].startswith("Finished the key rotation left under way")
+        assert len(vault.rotation_notes) == 1, "no backup was removed: each was re-sealed"
         assert not vault.rotation_under_way and vault._meta["old_keys"] == {}
+        assert set(copies) <= {p.name for p in _copies(vault_path.parent)}
         assert vault.verify() == []
         assert [vault.get_blob(i) for i in ids] == EVIDENCE
     assert _files_opening_with(vault_path.parent, PASSPHRASE, old_keys) == []
+
+
+def test_a_backup_left_unread_keeps_its_key_and_the_next_open_reseals_it(
+    vault_path: Path, monkeypatch: pytest.MonkeyPatch, quick_kdf: None
+) -> None:
+    _, old_keys = _furnish(vault_path)
+    unreadable = _copies(vault_path.parent)[0]
+    real = rotation.read_file
+
+    def read_file(path: Path) -> bytes:
+        if path == unreadable:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real(path)
+
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        with monkeypatch.context() as patch:
+            patch.setattr(rotation, "read_file", read_file)
+            done = vault.rekey()
+        assert not done.finished and "disk reported an error" in done.notes()[-1]
+        assert vault.rotation_under_way and len(vault._meta["old_keys"]) == 1
+    with Vault.open(vault_path, PASSPHRASE) as vault:
+        assert vault.rotation_notes == [vault.rotation_notes[0]], "nothing removed"
+        assert not vault.rotation_under_way
+    load(unreadable.read_bytes(), PASSPHRASE)  # re-sealed, not deleted
+    assert _files_opening_with(vault_path.parent, "", old_keys) == []
 
 
 def test_a_retried_users_remove_finishes_the_resealing_and_never_says_no_such_user(

@@ -126,11 +126,12 @@ def started(
 
 
 def finished(meta: Doc, done: Rotation) -> Doc:
-    """A copy of ``meta`` after the pass ``done``: retired keys trimmed to those still needed,
-    and the record gone if nothing was left."""
+    """A copy of ``meta`` after the pass ``done``. If nothing was left: the record gone and the
+    retired keys trimmed to those evidence still needs. Otherwise unchanged: a backup left (a full
+    disk) needs its key for the next pass, which would otherwise delete it as unreadable."""
     new: Doc = json.loads(json.dumps(meta))
-    new["old_keys"] = {k: v for k, v in meta.get("old_keys", {}).items() if k in done.needed}
     if done.finished:
+        new["old_keys"] = {k: v for k, v in meta.get("old_keys", {}).items() if k in done.needed}
         new.pop(RECORD, None)
     return new
 
