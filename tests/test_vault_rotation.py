@@ -139,7 +139,10 @@ def test_after_passwd_no_file_in_the_vault_folder_opens_with_the_old_passphrase(
 ) -> None:
     ids, old_keys = _furnish(vault_path)
     folder = vault_path.parent
+    killed_write = folder / "blobs" / f".{ids[0]}.blob.0123456789ab.tmp"  # a killed evidence save
+    shutil.copyfile(folder / "blobs" / f"{ids[0]}.blob", killed_write)
     before = _files_opening_with(folder, PASSPHRASE, old_keys)
+    assert killed_write.relative_to(folder).as_posix() in before
     assert "vault.dsl" in before and len(before) >= 6  # the finding: backups, evidence, the vault
     assert any(n.endswith(".pre-restore") for n in before)
     with Vault.open(vault_path, PASSPHRASE) as vault:
@@ -211,13 +214,17 @@ def test_a_backup_that_cannot_be_resealed_is_removed_and_named_and_other_files_a
     other_copy.write_bytes((tmp_path / "other" / "vault.dsl").read_bytes())
     junk = folder / "vault.dsl.20200101T000000000001Z.g9.00000000.bak"
     junk.write_bytes(b"not a vault at all")
-    others = {p: p.read_bytes() for p in (other_copy, junk)}
+    with Vault.open(tmp_path / "other" / "vault.dsl", PASSPHRASE) as other:
+        other_blob = other.put_blob(b"another vault's evidence")[0]
+    other_temp = vault_path.parent / "blobs" / f".{other_blob}.blob.0123456789ab.tmp"
+    other_temp.write_bytes((tmp_path / "other" / "blobs" / f"{other_blob}.blob").read_bytes())
+    others = {p: p.read_bytes() for p in (other_copy, junk, other_temp)}
     with Vault.open(vault_path, PASSPHRASE) as vault:
         done = vault.rekey()
     assert done.removed == [damaged.name] and done.finished
     assert not damaged.exists()
     assert any(damaged.name in note for note in done.notes())
-    assert {p: p.read_bytes() for p in others} == others, "another vault's copy and junk untouched"
+    assert {p: p.read_bytes() for p in others} == others, "another vault's files and junk untouched"
 
 
 class _Killed(BaseException):
