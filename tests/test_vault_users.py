@@ -65,14 +65,19 @@ def test_weak_and_duplicate_users_are_refused(vault_path: Path) -> None:
         assert len(vault.users()) == 1
 
 
-def test_change_passphrase_rewraps_one_slot(vault_path: Path) -> None:
+def test_change_passphrase_rotates_the_data_key_and_keeps_the_other_users_passphrase(
+    vault_path: Path,
+) -> None:
     with make_vault(vault_path, docs=1) as vault:
         vault.add_user(DEPUTY, DEPUTY_PASSPHRASE)
         before = json.loads(header_json(vault_path.read_bytes()))
-        vault.change_passphrase(THIRD_PASSPHRASE)
+        done = vault.change_passphrase(THIRD_PASSPHRASE)
         after = json.loads(header_json(vault_path.read_bytes()))
-    assert before["key_id"] == after["key_id"]
-    assert before["slots"][1] == after["slots"][1], "the other slot is untouched"
+        assert done.finished and not vault.rotation_under_way
+    assert before["key_id"] != after["key_id"], "a new passphrase brings a new data key"
+    assert [s["id"] for s in before["slots"]] == [s["id"] for s in after["slots"]]
+    assert before["slots"][1]["salt"] == after["slots"][1]["salt"], "the deputy's KDF is untouched"
+    assert before["slots"][1]["wrapped"] != after["slots"][1]["wrapped"], "sealed to the new key"
     assert before["slots"][0]["salt"] != after["slots"][0]["salt"]
     with pytest.raises(WrongPassphrase):
         Vault.open(vault_path, PASSPHRASE)

@@ -1,4 +1,5 @@
-"""``dsl-tui init | verify | passwd | users | backup | restore``: the vault from the command line.
+"""``dsl-tui init | verify | passwd | rekey | users | backup | restore``: the vault from the command
+line.
 
 With ``--passphrase-stdin`` passphrases are read one a line, in the order they are needed: the
 vault's first, then a new passphrase; a new passphrase may be followed by a confirming line, which
@@ -15,6 +16,7 @@ from dsl_tui import cli
 from dsl_tui.errors import UsageError
 from dsl_tui.vault import Vault
 from dsl_tui.vault.restore_loss import RestoreLoss
+from dsl_tui.vault.rotation import Rotation
 
 
 def _new_passphrase(args: argparse.Namespace, prompt: str) -> str:
@@ -33,7 +35,18 @@ def _open(args: argparse.Namespace) -> Vault:
         return Vault.open(path, "")  # raises VaultMissing before asking for anything
     vault = Vault.open(path, cli.read_passphrase(args, "Vault passphrase: "))
     cli.warn_rollback(vault.rollback_warning)
+    for note in vault.rotation_notes:  # open carried on a key rotation left under way
+        print(f"dsl-tui: {note}", file=sys.stderr)
     return vault
+
+
+def _rotated(done: Rotation, first: str) -> int:
+    """Say what a key rotation did (and any backup removed or work left); exit 1 if work is left:
+    until it is done, a file may still open with an old passphrase."""
+    print(f"{first}; {done.summary()}", file=sys.stderr)
+    for note in done.notes():
+        print(f"dsl-tui: {note}", file=sys.stderr)
+    return 0 if done.finished else 1
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -89,9 +102,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     """Change the passphrase of the user who unlocks."""
     with _open(args) as vault:
-        vault.change_passphrase(_new_passphrase(args, "New passphrase: "))
-        print(f"Changed the passphrase of {vault.user}.", file=sys.stderr)
-    return 0
+        done = vault.change_passphrase(_new_passphrase(args, "New passphrase: "))
+        return _rotated(done, f"Changed the passphrase of {vault.user}")
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Rotate the data key: re-seal the vault, evidence and backups (passphrases unchanged)."""
+    with _open(args) as vault:
+        return _rotated(vault.rekey(), "Rotated the data key")
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -107,9 +125,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 def cmd_users_remove(args: argparse.Namespace) -> int:
     """Remove a user's key and re-encrypt everything with a new data key."""
     with _open(args) as vault:
-        vault.remove_user(args.name)
-        print(f"Removed {args.name}; the vault now uses a new key.", file=sys.stderr)
-    return 0
+        return _rotated(vault.remove_user(args.name), f"Removed {args.name}")
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
@@ -167,6 +183,12 @@ def register(subparsers: cli.Subcommands) -> None:
     p = subparsers.add_parser("passwd", help="change your passphrase")
     cli.add_common(p)
     p.set_defaults(func=cmd_passwd)
+
+    p = subparsers.add_parser(
+        "rekey", help="rotate the data key: re-seal the vault, evidence and backups"
+    )
+    cli.add_common(p)
+    p.set_defaults(func=cmd_rekey)
 
     p = subparsers.add_parser("users", help="who has a key: add, remove, list")
     users = p.add_subparsers(dest="users_command", metavar="ACTION", parser_class=type(p))

@@ -76,6 +76,11 @@ def make_private_dir(path: Path) -> None:
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 
 
+def is_temp_file(name: str) -> bool:
+    """Whether ``name`` is named as :func:`write_atomic` names its temporary files."""
+    return _TEMP_NAME.match(name) is not None
+
+
 def sweep_temp_files(folder: Path, owner: str | None, min_age: float = 0.0) -> list[Path]:
     """Delete temporary files left in ``folder`` by a write that was killed; returns them.
 

@@ -38,6 +38,8 @@ class BackupFile:
     vault_id: str
     #: The generation inside the file: its snapshot's plus its complete journal records.
     generation: int
+    #: The id of the data key its snapshot is sealed under (clear in its header).
+    key_id: str = ""
 
 
 def backups_dir(vault: Path) -> Path:
@@ -74,7 +76,7 @@ def read_backup(path: Path) -> BackupFile | None:
         return None
     finally:
         os.close(fd)
-    return BackupFile(path, header.vault_id, header.generation + records)
+    return BackupFile(path, header.vault_id, header.generation + records, header.key_id)
 
 
 def _candidates(vault: Path, suffix: str, vault_id: str | None) -> list[BackupFile]:
@@ -101,6 +103,12 @@ def list_backups(vault: Path, vault_id: str | None = None) -> list[Path]:
     found = _candidates(vault, SUFFIX, vault_id)
     found.sort(key=lambda b: (b.generation, b.path.name), reverse=True)
     return [b.path for b in found]
+
+
+def copies_of(vault: Path, vault_id: str) -> list[BackupFile]:
+    """Every copy of vault ``vault_id`` in its backups folder: rolling backups and the vaults kept
+    by ``restore`` (only files that open as this vault's, as for pruning)."""
+    return _candidates(vault, SUFFIX, vault_id) + _candidates(vault, PRE_RESTORE, vault_id)
 
 
 def has_backup(vault: Path, generation: int, snapshot_id: str) -> bool:

@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dsl_tui.errors import NotFound, UsageError, VaultTampered
-from dsl_tui.vault.atomic import make_private_dir, read_file, write_atomic
+from dsl_tui.vault.atomic import is_temp_file, make_private_dir, read_file, write_atomic
 
 MAGIC = b"DSLBLOB1"
 _HEAD = len(MAGIC) + 16 + 8 + 16
@@ -116,3 +116,25 @@ def reseal_blob(
     data = get_blob(vault, vault_id, blob_id, keys)
     sealed = seal_blob(vault_id, key_id, key, blob_id, data)
     write_atomic(blob_path(vault, blob_id), [sealed], doing="re-encrypt an evidence file")
+
+
+def sweep_own_temp_files(vault: Path, vault_id: str) -> None:
+    """Delete the temp files a killed evidence write of vault ``vault_id`` left, whatever their age.
+
+    Their clear head names the vault, so another vault's are left alone; call holding the vault's
+    lock (no write of this vault can be in flight). One may hold evidence under a retired key.
+    """
+    folder = blobs_dir(vault)
+    try:
+        entries = [p for p in folder.iterdir() if is_temp_file(p.name)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink() or not entry.is_file():
+                continue
+            ident = blob_key_id(entry)
+            if ident is not None and ident[0] == vault_id:
+                entry.unlink()
+        except OSError:
+            pass

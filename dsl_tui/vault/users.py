@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from dsl_tui.errors import UsageError
 from dsl_tui.jsontypes import Doc
-from dsl_tui.vault.header import Header, new_id, seal_to_slot
+from dsl_tui.vault.header import Header, Slot, make_slot, new_id, seal_to_slot
 
 MAX_NAME = 80
 
@@ -55,9 +55,23 @@ def users_of(header: Header, meta: Doc) -> list[SlotUser]:
     return found
 
 
-def rotate_key_header(header: Header, removed_slot: str, new_key: bytes) -> Header:
-    """A header without ``removed_slot``, with a new key id and ``new_key`` sealed to every slot."""
+def rotate_key_header(
+    header: Header,
+    new_key: bytes,
+    *,
+    removed_slot: str | None = None,
+    new_passphrase: tuple[str, str] | None = None,
+) -> Header:
+    """A header with a new key id and ``new_key`` sealed to every slot (no passphrase needed),
+    except that ``removed_slot`` is left out and the slot of ``new_passphrase`` (slot id,
+    passphrase) is made afresh for that passphrase (one KDF run)."""
     rotated = replace(
         header, key_id=new_id(8), slots=tuple(s for s in header.slots if s.slot_id != removed_slot)
     )
-    return rotated.with_slots(tuple(seal_to_slot(rotated, s, new_key) for s in rotated.slots))
+
+    def sealed(slot: Slot) -> Slot:
+        if new_passphrase is not None and slot.slot_id == new_passphrase[0]:
+            return make_slot(rotated, new_passphrase[1], new_key, slot_id=slot.slot_id)
+        return seal_to_slot(rotated, slot, new_key)
+
+    return rotated.with_slots(tuple(sealed(s) for s in rotated.slots))

@@ -8,7 +8,6 @@ grows, when users or passphrases change, and on close. See docs/storage.md.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import threading
@@ -27,7 +26,7 @@ from dsl_tui.errors import (
     WeakPassphrase,
 )
 from dsl_tui.jsontypes import Doc
-from dsl_tui.vault import backups, blobs, recovery, state
+from dsl_tui.vault import backups, blobs, recovery, rotation, state
 from dsl_tui.vault.atomic import (
     append_at,
     file_id,
@@ -43,6 +42,7 @@ from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
 from dsl_tui.vault.lock import VaultLock, real_path
 from dsl_tui.vault.passphrase import check_passphrase
 from dsl_tui.vault.restore_loss import Confirm
+from dsl_tui.vault.rotation import Rotation
 from dsl_tui.vault.storage import VaultDB, VaultStorage
 from dsl_tui.vault.users import SlotUser, check_name, rotate_key_header, users_of
 
@@ -98,6 +98,10 @@ class Vault:
         self.db = VaultDB(self._storage)
         #: The backup of the state found at open, written beside the DSL's work (see ``open``).
         self._opening_backup: threading.Thread | None = None
+        #: Sentences for the user when open finished a key rotation left under way (or could not).
+        self.rotation_notes: list[str] = []
+        #: Users (casefolded names) whose removal this session saw finished.
+        self._removals_finished: set[str] = set()
 
     # ----- identity
     @property
@@ -229,6 +233,14 @@ class Vault:
                 daemon=True,
             )  # fmt: skip
             vault._opening_backup.start()
+        if vault.rotation_under_way:
+            try:
+                done = vault.finish_rotation()
+            except BaseException:
+                vault.close()
+                raise
+            if done is not None:
+                vault.rotation_notes = rotation.resumed_notes(done)
         return vault
 
     def wait_for_backup(self) -> None:
@@ -361,53 +373,89 @@ class Vault:
         }
         self._rewrite(self._header.with_slots((*self._header.slots, slot)), self._data_key, meta)
 
-    def change_passphrase(self, new_passphrase: str, name: str | None = None) -> None:
-        """Rewrap one slot (yours, or ``name``'s) for a new passphrase."""
+    def change_passphrase(self, new_passphrase: str, name: str | None = None) -> Rotation:
+        """A new passphrase for one slot (yours, or ``name``'s) and a new data key for everything
+        (:meth:`_rotate`): no file of this vault opens with the old passphrase afterwards."""
         reason = check_passphrase(new_passphrase)
         if reason:
             raise WeakPassphrase(reason)
         slot_id = self.slot_id if name is None else self._slot_of(name)
-        slot = make_slot(self._header, new_passphrase, self._data_key, slot_id=slot_id)
-        slots = tuple(slot if s.slot_id == slot_id else s for s in self._header.slots)
-        self._rewrite(self._header.with_slots(slots), self._data_key, self._meta)
+        return self._rotate(new_passphrase=(slot_id, new_passphrase))
 
-    def remove_user(self, name: str) -> None:
-        """Remove ``name``'s slot and rotate the data key: everything is re-encrypted."""
-        slot_id = self._slot_of(name)
+    def rekey(self) -> Rotation:
+        """A new data key for the vault, its evidence and its backups; passphrases unchanged."""
+        return self._rotate()
+
+    def remove_user(self, name: str) -> Rotation:
+        """Remove ``name``'s slot and rotate the data key: everything is re-encrypted.
+
+        Asked again for a user whose removal left re-sealing to do, it finishes that work (it
+        does not say there is no such user).
+        """
+        try:
+            slot_id = self._slot_of(name)
+        except NotFound:
+            wanted = name.strip().casefold()
+            if self.rotation_under_way and wanted in {
+                n.casefold() for n in rotation.removed_names(self._meta)
+            }:
+                return self.finish_rotation() or Rotation()
+            if wanted in self._removals_finished:
+                return Rotation()  # finished when this session opened the vault
+            raise
         if len(self._header.slots) == 1:
             raise UsageError("You cannot remove the last user: nobody could open the vault.")
         if slot_id == self.slot_id:
             raise UsageError("You cannot remove yourself; ask another user to remove you.")
-        new_key = os.urandom(KEY_BYTES)
-        header = rotate_key_header(self._header, slot_id, new_key)
-        meta = json.loads(json.dumps(self._meta))
-        meta["users"].pop(slot_id, None)
-        old_keys = keyring(self._meta, self._header, self._data_key)
-        ours = [b for b in blobs.blob_ids(self.path) if self._blob_is_ours(b)]
-        meta["old_keys"] = (
-            {k: base64.b64encode(v).decode() for k, v in old_keys.items()} if ours else {}
-        )
-        self._rewrite(header, new_key, meta)
-        if ours:
-            self._reseal_blobs(ours, old_keys)
+        return self._rotate(removed_slot=slot_id)
 
-    def _reseal_blobs(self, ids: list[str], old_keys: dict[str, bytes]) -> None:
-        keys = {**old_keys, self._header.key_id: self._data_key}
-        for blob_id in ids:
+    @property
+    def rotation_under_way(self) -> bool:
+        """Whether a key rotation was started and not finished (files may be under an old key)."""
+        return rotation.under_way(self._meta)
+
+    def finish_rotation(self) -> Rotation | None:
+        """Carry on the key rotation under way (None if there is none); see :meth:`_rotate`."""
+        self._check_open()
+        if not self.rotation_under_way:
+            return None
+        with self._storage.lock:
+            self.wait_for_backup()
+            return self._finish_rotation_locked()
+
+    def _rotate(
+        self, *, removed_slot: str | None = None, new_passphrase: tuple[str, str] | None = None
+    ) -> Rotation:
+        """The one key rotation (passwd, rekey, users remove): a new data key sealed to every
+        remaining slot, the vault written under it with a record of the rotation and every
+        retired key (one atomic replace: StorageError leaves everything as it was), then every
+        evidence file and backup re-sealed (see rotation.py). Work left (a full disk) is in the
+        result and carries on at the next open or ``verify``."""
+        self._check_open()
+        new_key = os.urandom(KEY_BYTES)
+        header = rotate_key_header(
+            self._header, new_key, removed_slot=removed_slot, new_passphrase=new_passphrase
+        )
+        with self._storage.lock:
+            self.wait_for_backup()
+            keys = keyring(self._meta, self._header, self._data_key)
+            meta = rotation.started(self._meta, header.key_id, keys, _now(), removed_slot)
+            self._rewrite_locked(header, new_key, meta)
+            return self._finish_rotation_locked()
+
+    def _finish_rotation_locked(self) -> Rotation:
+        names = rotation.removed_names(self._meta)
+        keys = keyring(self._meta, self._header, self._data_key)
+        done = rotation.reseal(self.path, self._header, self._data_key, keys, self._meta)
+        meta = rotation.finished(self._meta, done)
+        if meta != self._meta:
             try:
-                blobs.reseal_blob(
-                    self.path, self.vault_id, blob_id, keys, self._header.key_id, self._data_key
-                )
-            except (VaultTampered, NotFound):
-                continue  # verify reports it; the key stays in the keyring below
-        used: set[str] = set()
-        for blob_id in ids:
-            ident = blobs.blob_key_id(blobs.blob_path(self.path, blob_id))
-            if ident is not None and ident[1] != self._header.key_id:
-                used.add(ident[1])
-        meta = json.loads(json.dumps(self._meta))
-        meta["old_keys"] = {k: v for k, v in meta["old_keys"].items() if k in used}
-        self._rewrite(self._header, self._data_key, meta)
+                self._rewrite_locked(self._header, self._data_key, meta)
+            except StorageError as err:
+                done.left.append(rotation.reason(err))
+        if not self.rotation_under_way:
+            self._removals_finished.update(n.casefold() for n in names)
+        return done
 
     def _blob_is_ours(self, blob_id: str) -> bool:
         ident = blobs.blob_key_id(blobs.blob_path(self.path, blob_id))
@@ -444,9 +492,14 @@ class Vault:
 
     # ----- checks
     def verify(self) -> list[str]:
-        """Re-read the vault file and every evidence file and check them all; [] means sound."""
+        """Re-read the vault file and every evidence file and check them all; [] means sound.
+
+        A key rotation under way is carried on first; any evidence file or backup still under a
+        retired key is a problem (an old passphrase may open it).
+        """
         self._check_open()
         self.wait_for_backup()
+        self.finish_rotation()
         problems: list[str] = []
         try:
             loaded = load(recovery.read_vault(self.path), None, data_key=self._data_key)
@@ -470,6 +523,18 @@ class Vault:
                 blobs.get_blob(self.path, self.vault_id, blob_id, keys)
             except (VaultTampered, NotFound, StorageError, OSError):
                 problems.append(f"Evidence file {blob_id} failed its integrity check.")
+        retired = rotation.retired_files(self.path, self.vault_id, self._header.key_id)
+        problems.extend(retired)
+        if self.rotation_under_way:
+            problems.append(
+                "A key rotation is unfinished: it carries on at the next unlock or dsl-tui verify "
+                "(make room on the disk first if it is full)."
+            )
+        elif retired:
+            problems.append(
+                "Run dsl-tui rekey to re-seal them under a new key (a backup it cannot re-seal "
+                "is removed)."
+            )
         return problems
 
     # ----- closing
