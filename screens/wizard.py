@@ -201,6 +201,8 @@ class ConcernWizard(DeskScreen):
         self.query_one("#q-text", Static).update(f"Question {number}. {question.text}")
         warning = self.query_one("#q-warning", Static)
         warning.display = bool(question.warning)
+        # A warning box already sets the choices apart: no blank line under it (80x24).
+        self.query_one("#question").set_class(bool(question.warning), "warned")
         warning.update(f"\u26a0 WARNING: {question.warning}" if question.warning else "")
         why = question.why or ""
         clause = f" (policy {question.clause}; F1 shows it)" if question.clause else ""
