@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from dsl_tui.errors import NEVER_STORE_IMAGES, ImageNotConfirmed
 from dsl_tui.model import Case, ChronologyEntry, Status, Step, StepState, triaged_under
+from dsl_tui.playbook.rules import split_answer
 from dsl_tui.screens.base import DeskScreen
 from dsl_tui.screens.dialogs import (
     AccountDialog,
@@ -213,6 +214,15 @@ class CaseScreen(DeskScreen):
             Text(clip(step.clause, 10)),
         )
 
+    def _sides(self, case: Case) -> list[str]:
+        """The sides of the concern the DSL ticked at triage, by their labels."""
+        question = self.casebook.playbook.facet_question()
+        if question is None:
+            return []
+        given = dict(case.answers).get(question.key, "")
+        labels = {choice.key: choice.label for choice in question.choices}
+        return [labels.get(key, key) for key in split_answer(given)]
+
     def _summary(self, case: Case) -> Text:
         text = Text()
         text.append("What happened\n", style="bold")
@@ -223,7 +233,11 @@ class CaseScreen(DeskScreen):
         text.append(f"\nReported by {case.reporter}, {when_long(case.reported_at)}")
         if case.occurred_at:
             text.append(f"; happened {when_long(case.occurred_at)}")
-        text.append(f"\nSchool: {case.school.upper()}   Owner: {case.owner}\n")
+        school = self.casebook.school_name(case.school)
+        text.append(f"\nSchool: {school}   Owner: {case.owner}\n")
+        sides = self._sides(case)
+        if len(sides) > 1:
+            text.append("Sides of this concern: " + "; ".join(sides) + "\n")
         # The steps are as triaged then: a later playbook never rewrites them.
         text.append(f"Triaged under {triaged_under(case.playbook_version)}\n")
         if case.outcome:

@@ -394,3 +394,24 @@ async def test_a_refusal_goes_away_once_the_text_changes() -> None:
         await type_text(pilot, "Spoke with the pupil's form tutor.")
         await pilot.pause()
         assert str(error.render()) == "", "no stale message beside text that fixed it"
+
+
+async def test_the_summary_names_the_school_and_every_side_of_the_concern() -> None:
+    book = memory_casebook()
+    answers = {"immediate_danger": "no", "about": "data_breach+staff_content",
+               "subject_is_head": "no", "content_kind": "inflammatory",
+               "content_author": "parent", "content_threatening": "no",
+               "content_alleges_harm": "no", "data_child_risk": "no"}  # fmt: skip
+    assert book.playbook.next_question(answers) is None, "a complete triage"
+    summary = "A class list with addresses posted with abuse of a teacher"
+    report = ConcernReport(school="sra", reporter="Office manager", summary=summary)
+    book.log_concern(report, answers)
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(pilot, app)
+        shown = " ".join(str(screen.query_one("#summary").render()).split())
+    question = book.playbook.facet_question()
+    assert question is not None
+    labels = {c.key: c.label for c in question.choices}
+    assert f"Sides of this concern: {labels['staff_content']}; {labels['data_breach']}" in shown
+    assert f"School: {book.school_name('sra')}" in shown and book.school_name("sra") != "sra"
