@@ -71,7 +71,7 @@ class ConcernWizard(DeskScreen):
         schools = [(s.name, s.key) for s in self.casebook.playbook.schools]
         yield Header()
         yield Static("Log a concern \u2014 1 of 3: the report", id="stage", markup=False)
-        yield ReportForm(schools, self.draft.get("report"))
+        yield ReportForm(schools, self.draft.get("report"), self.casebook.roll_lookup)
         with Vertical(id="question"):
             yield Static("", id="q-text", markup=False)
             yield Static("", id="q-warning", markup=False)

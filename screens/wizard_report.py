@@ -6,12 +6,16 @@ from one, so nothing typed is lost when the app locks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import Suggester
 from textual.widgets import Input, Label, Select, TextArea
 
+from dsl_tui.casebook.roll import RollEntry
 from dsl_tui.deadlines import LONDON
 from dsl_tui.jsontypes import Doc
 from dsl_tui.model import ConcernReport, NewAccount, NewPerson, PersonRole
@@ -39,6 +43,33 @@ def parse_birth_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+#: Pupils on the roll whose names start with the words typed (the casebook's ``roll_lookup``,
+#: given the text and the school chosen, if any).
+RollLookup = Callable[[str, str | None], list[RollEntry]]
+
+
+class RollSuggester(Suggester):
+    """Completes a name from the school roll as it is typed (Right or End takes it)."""
+
+    def __init__(self, pupils: Callable[[str], list[RollEntry]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self._pupils = pupils
+
+    async def get_suggestion(self, value: str) -> str | None:
+        """The first pupil on the roll whose name starts as typed (value comes casefolded)."""
+        if len(value.strip()) < 2:
+            return None
+        for entry in self._pupils(value):
+            if entry.pupil.name.casefold().startswith(value):
+                return entry.pupil.name
+        return None
+
+
+def year_text(year_group: str) -> str:
+    """A roll's year group as the form shows it: "Y8", "R", "N1"."""
+    return f"Y{year_group}" if year_group.isdigit() else year_group
+
+
 class PersonRow(Horizontal):
     """One person in the report: name, role, year group, date of birth (if known)."""
 
@@ -50,14 +81,22 @@ class PersonRow(Horizontal):
     PersonRow Input.dob { width: 12; }
     """
 
-    def __init__(self, number: int, data: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        number: int,
+        data: dict[str, str] | None = None,
+        pupils: Callable[[str], list[RollEntry]] | None = None,
+    ) -> None:
         super().__init__(id=f"person-{number}")
         self.number = number
         self.data = data or {}
+        self.pupils = pupils
 
     def compose(self) -> ComposeResult:
+        suggester = RollSuggester(self.pupils) if self.pupils is not None else None
         yield Input(self.data.get("name", ""), placeholder=f"person {self.number}: name",
-                    classes="name", compact=True, id=f"person-{self.number}-name")  # fmt: skip
+                    classes="name", compact=True, id=f"person-{self.number}-name",
+                    suggester=suggester)  # fmt: skip
         yield Select(
             [(r.value, r.value) for r in PersonRole],
             value=self.data.get("role", PersonRole.PUPIL.value),
@@ -69,6 +108,24 @@ class PersonRow(Horizontal):
                     compact=True, id=f"person-{self.number}-year")  # fmt: skip
         yield Input(self.data.get("dob", ""), placeholder="born Y-M-D", classes="dob",
                     compact=True, id=f"person-{self.number}-dob")  # fmt: skip
+
+    @on(Input.Changed, ".name")
+    def _fill_from_roll(self, event: Input.Changed) -> None:
+        """A name that is exactly one pupil's on the roll fills their year and date of birth
+        (where still empty); a name not on the roll is kept as typed."""
+        typed = " ".join(event.value.split()).casefold()
+        if self.pupils is None or len(typed) < 2:
+            return
+        found = [e for e in self.pupils(typed) if e.pupil.name.casefold() == typed]
+        if len(found) != 1:
+            return
+        pupil = found[0].pupil
+        year = self.query_one(".year", Input)
+        if not year.value:
+            year.value = year_text(pupil.year_group)
+        born = self.query_one(".dob", Input)
+        if not born.value:
+            born.value = pupil.date_of_birth.isoformat()
 
     def value(self) -> dict[str, str]:
         """The row as plain text."""
@@ -84,10 +141,23 @@ class PersonRow(Horizontal):
 class ReportForm(VerticalScroll):
     """School, reporter, when, what happened, the child's own words, people, platform."""
 
-    def __init__(self, schools: list[tuple[str, str]], data: Doc | None = None) -> None:
+    def __init__(
+        self,
+        schools: list[tuple[str, str]],
+        data: Doc | None = None,
+        roll: RollLookup | None = None,
+    ) -> None:
         super().__init__(id="report")
         self.schools = schools
         self.data = data or {}
+        self.roll = roll
+
+    def pupils(self, text: str) -> list[RollEntry]:
+        """Pupils on the roll (of the school chosen, if any) whose names start as typed."""
+        if self.roll is None:
+            return []
+        school = self.query_one("#school", Select).value
+        return self.roll(text, school if isinstance(school, str) else None)
 
     def compose(self) -> ComposeResult:
         data = self.data
@@ -115,7 +185,7 @@ class ReportForm(VerticalScroll):
         yield Label("People (Ctrl+A adds another)")
         people = data.get("people") or [{}]
         for number, person in enumerate(people, 1):
-            yield PersonRow(number, person)
+            yield PersonRow(number, person, self.pupils)
         yield Label("Where online: platform and handle, address or phone (optional)", id="where")
         with Horizontal(id="account"):
             yield Input(
@@ -127,7 +197,7 @@ class ReportForm(VerticalScroll):
     async def add_person(self) -> None:
         """Add a row for one more person, and put the cursor in it."""
         number = len(self.query(PersonRow)) + 1
-        row = PersonRow(number)
+        row = PersonRow(number, pupils=self.pupils)
         await self.mount(row, before=self.query_one("#where"))
         self.query_one(f"#person-{number}-name", Input).focus()
 

@@ -335,3 +335,37 @@ async def test_a_concern_with_two_sides_is_ticked_and_keeps_both_sides_steps() -
     assert dict(case.answers)["about"] == "staff_content+staff_conduct"
     assert [s.key for s in case.steps] == [s.key for s in expected.steps]
     assert {"ask_host_removal", "disciplinary_investigation"} <= {s.key for s in case.steps}
+
+
+async def test_a_pupil_on_the_roll_is_completed_as_typed_with_year_and_birth_date() -> None:
+    from textual.widgets import Input
+
+    from dsl_tui.roll import read_roll
+
+    book = memory_casebook()
+    rolls = Path(__file__).parent / "rolls"
+    book.import_roll("sra", read_roll(rolls / "sims.csv", today=book.now().date()))
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_wizard(pilot)
+        await pilot.press("enter", "down", "enter")  # Steel River Academy, whose roll it is
+        await pilot.press("tab")
+        await type_text(pilot, "Form tutor")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "Messages in a class group chat")
+        await pilot.press("tab", "tab")  # no words of the child's yet
+        await type_text(pilot, "otti")
+        await pilot.pause()
+        name = app.screen.query_one("#person-1-name", Input)
+        await wait_until(pilot, lambda: name._suggestion == "Otti Fairweather-Brook")
+        await pilot.press("right")  # take the suggestion
+        await pilot.pause()
+        assert name.value == "Otti Fairweather-Brook"
+        assert app.screen.query_one("#person-1-year", Input).value == "Y9"
+        assert app.screen.query_one("#person-1-dob", Input).value == "2012-11-02"
+        await pilot.press("ctrl+a")  # someone not on the roll is typed as they are
+        await pilot.pause()
+        await type_text(pilot, "Jasper Unlisted")
+        await pilot.pause()
+        assert app.screen.query_one("#person-2-name", Input).value == "Jasper Unlisted"
+        assert app.screen.query_one("#person-2-year", Input).value == ""

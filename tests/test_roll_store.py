@@ -73,6 +73,8 @@ def test_lookup_by_the_start_of_any_name_in_any_order_on_roll_first() -> None:
     assert [e.pupil.name for e in roll.lookup("fair OTTI")] == ["Otti Fairweather-Brook"]
     assert [e.pupil.name for e in roll.lookup("brook")] == ["Otti Fairweather-Brook"]
     assert [e.pupil.name for e in roll.lookup("hale")] == ["Peregrine Ravensworth-Hale"]
+    full = roll.lookup("otti fairweather-brook")
+    assert [e.pupil.name for e in full] == ["Otti Fairweather-Brook"], "a whole hyphenated name"
     assert [e.school for e in roll.lookup("zo")] == ["kha"]
     assert roll.lookup("zo", school="sra") == []
     assert roll.lookup("   ") == [] and roll.lookup("xylophone") == []

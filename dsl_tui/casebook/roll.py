@@ -142,7 +142,7 @@ class RollBook:
 
         "ot fa" finds Ottoline (Otti) Fairweather-Brook by preferred or legal names.
         """
-        words = text.casefold().split()
+        words = text.casefold().replace("-", " ").split()
         if not words:
             return []
         found = []
