@@ -416,7 +416,9 @@ class CaseScreen(DeskScreen):
     @guarded
     async def action_add_person(self) -> None:
         """Add someone to the case (e.g. the sender, once known)."""
-        person = await self.app.push_screen_wait(PersonDialog("Add a person"))
+        school = self.case.school if self.case is not None else None
+        pupils = partial(self.casebook.roll_lookup, school=school)
+        person = await self.app.push_screen_wait(PersonDialog("Add a person", pupils))
         if person is not None:
             self.show(self.casebook.add_person(self.case_id, person))
             self.notify("Person added (see Summary).")

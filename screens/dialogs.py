@@ -6,6 +6,7 @@ re-checks everything and its ``DslError`` message is shown by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
@@ -17,8 +18,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, RadioSet, Select, Static, TextArea
 
+from dsl_tui.casebook.roll import RollEntry
 from dsl_tui.model import AnswerSpec, NewAccount, NewPerson, NoteKind, PersonRole, Risk, Step
 from dsl_tui.screens.safety import SafeInput, SafeTextArea
+from dsl_tui.screens.wizard_report import RollSuggester, roll_match, year_text
 
 SAVE = Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True)
 CANCEL = Binding("escape", "cancel", "Cancel", id="dialog.cancel")
@@ -307,11 +310,20 @@ class EvidenceDialog(Dialog[EvidenceEntry]):
 
 
 class PersonDialog(Dialog[NewPerson]):
-    """Add someone to a case found out about later: name, role, year group, date of birth."""
+    """Add someone to a case found out about later: name, role, year group, date of birth.
+
+    With ``pupils`` (the case's school roll), a pupil's name completes as it is typed and an
+    exact match fills their year group and date of birth.
+    """
+
+    def __init__(self, title: str, pupils: Callable[[str], list[RollEntry]] | None = None) -> None:
+        super().__init__(title)
+        self.pupils = pupils
 
     def fields(self) -> ComposeResult:
         yield Label("Name (or “unknown”)")
-        yield SafeInput(compact=True, id="name")
+        suggester = RollSuggester(self.pupils) if self.pupils is not None else None
+        yield SafeInput(compact=True, id="name", suggester=suggester)
         yield Label("Role")
         yield Select([(r.value, r.value) for r in PersonRole], value=PersonRole.PUPIL.value,
                      allow_blank=False, compact=True, id="role")  # fmt: skip
@@ -319,6 +331,17 @@ class PersonDialog(Dialog[NewPerson]):
         yield SafeInput(compact=True, id="year")
         yield Label("Date of birth, YYYY-MM-DD (if known)")
         yield SafeInput(compact=True, id="dob")
+
+    @on(Input.Changed, "#name")
+    def _fill_from_roll(self, event: Input.Changed) -> None:
+        found = roll_match(self.pupils, event.value)
+        if found is None:
+            return
+        for field, value in (("#year", year_text(found.pupil.year_group)),
+                             ("#dob", found.pupil.date_of_birth.isoformat())):  # fmt: skip
+            box = self.query_one(field, Input)
+            if not box.value:
+                box.value = value
 
     def action_save(self) -> None:
         """Dismiss with the person (the casebook checks the dates)."""

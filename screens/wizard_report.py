@@ -65,6 +65,15 @@ class RollSuggester(Suggester):
         return None
 
 
+def roll_match(pupils: Callable[[str], list[RollEntry]] | None, typed: str) -> RollEntry | None:
+    """The one pupil on the roll whose whole name is ``typed`` (any case), or None."""
+    wanted = " ".join(typed.split()).casefold()
+    if pupils is None or len(wanted) < 2:
+        return None
+    found = [e for e in pupils(wanted) if e.pupil.name.casefold() == wanted]
+    return found[0] if len(found) == 1 else None
+
+
 def year_text(year_group: str) -> str:
     """A roll's year group as the form shows it: "Y8", "R", "N1"."""
     return f"Y{year_group}" if year_group.isdigit() else year_group
@@ -113,13 +122,10 @@ class PersonRow(Horizontal):
     def _fill_from_roll(self, event: Input.Changed) -> None:
         """A name that is exactly one pupil's on the roll fills their year and date of birth
         (where still empty); a name not on the roll is kept as typed."""
-        typed = " ".join(event.value.split()).casefold()
-        if self.pupils is None or len(typed) < 2:
+        found = roll_match(self.pupils, event.value)
+        if found is None:
             return
-        found = [e for e in self.pupils(typed) if e.pupil.name.casefold() == typed]
-        if len(found) != 1:
-            return
-        pupil = found[0].pupil
+        pupil = found.pupil
         year = self.query_one(".year", Input)
         if not year.value:
             year.value = year_text(pupil.year_group)

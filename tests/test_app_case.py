@@ -415,3 +415,37 @@ async def test_the_summary_names_the_school_and_every_side_of_the_concern() -> N
     labels = {c.key: c.label for c in question.choices}
     assert f"Sides of this concern: {labels['staff_content']}; {labels['data_breach']}" in shown
     assert f"School: {book.school_name('sra')}" in shown and book.school_name("sra") != "sra"
+
+
+async def test_add_person_completes_a_pupil_from_the_cases_school_roll() -> None:
+    from pathlib import Path
+
+    from textual.widgets import Input
+
+    from dsl_tui.roll import read_roll
+
+    book, case_id = one_case()  # a case at Steel River Academy (sra)
+    rolls = Path(__file__).parent / "rolls"
+    book.import_roll("sra", read_roll(rolls / "sims.csv", today=book.now().date()))
+    book.import_roll("kha", read_roll(rolls / "arbor.csv", today=book.now().date()))
+    app = DslApp(casebook=book, session=MemorySession(book))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, app)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: app.screen.query("#name"))
+        name = app.screen.query_one("#name", Input)
+        await type_text(pilot, "cle")  # Clementine is on another school's roll: no suggestion
+        await pilot.pause()
+        assert name._suggestion == ""
+        await pilot.press("backspace", "backspace", "backspace")
+        await type_text(pilot, "barn")
+        await wait_until(pilot, lambda: name._suggestion == "Barnaby Quince")
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.screen.query_one("#year", Input).value == "Y8"
+        assert app.screen.query_one("#dob", Input).value == "2013-03-14"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    added = book.case(case_id, view=False).people[-1]
+    assert (added.name, added.year_group, str(added.date_of_birth)) == (
+        "Barnaby Quince", "Y8", "2013-03-14")  # fmt: skip
