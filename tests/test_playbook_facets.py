@@ -145,5 +145,23 @@ def test_only_one_question_takes_several_answers() -> None:
     questions = raw["questions"]
     assert isinstance(questions, list)
     next(q for q in questions if q["key"] == "child_harm")["multi"] = True
-    with pytest.raises(PlaybookInvalid, match="only one question"):
+    with pytest.raises(PlaybookInvalid, match='second question with several answers needs "no"'):
         parse_playbook(raw, sections=sections())
+
+
+def test_a_later_multi_choice_question_is_a_fact_not_a_side() -> None:
+    """The child's vulnerabilities take several answers but do not split the concern."""
+    playbook = shipped()
+    assert playbook.facet_question() is not None
+    assert playbook.facet_question().key == "about"  # type: ignore[union-attr]
+    answers = answered(
+        about="child_online",
+        child_harm="bullying",
+        vulnerability="send+young_carer",
+        adult_involved="no",
+        bullying_serious="no",
+        perpetrator_pupils="no",
+    )
+    result = playbook.triage(answers)
+    assert result.facets == ()
+    assert sum("raised" in r for r in result.reasons) == 2
