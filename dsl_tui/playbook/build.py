@@ -304,13 +304,13 @@ def _questions(
             raise BadEntry((*table.path, "multi"), "multi is true or false")
         if multi and kind != "choice":
             raise BadEntry((*table.path, "multi"), "only a choice question takes several answers")
-        if multi and not choices[0].key == "no" and any(a.question.multi for a in asked):
+        if multi and choices[0].key != "no" and any(a.question.multi for a in asked):
             # The first question with several answers gives the sides of a concern, each triaged
             # on its own; a later one (e.g. the child's vulnerabilities) is an ordinary fact and
             # starts with a "no" choice ("none of these"), which the checker's walk relies on.
             raise BadEntry(
                 (*table.path, "multi"),
-                'a second question with several answers needs "no" (none of these) as its first choice',
+                'a second question with several answers needs "no" (none of these) first',
             )
         question = Question(
             key=key,
