@@ -30,8 +30,8 @@ from dsl_tui.screens.wizard import ConcernWizard
 from dsl_tui.screens.wizard_danger import DangerScreen
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
-            "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
-            "still_online": "yes", "vulnerability": "no"}  # fmt: skip
+            "vulnerability": "no", "adult_involved": "no", "bullying_serious": "yes",
+            "perpetrator_pupils": "yes", "still_online": "yes"}  # fmt: skip
 GROOMING = {"immediate_danger": "no", "about": "child_online", "child_harm": "grooming",
             "vulnerability": "no", "contact_offline": "no", "location_known": "no",
             "adult_works_with_children": "no", "still_online": "no",
