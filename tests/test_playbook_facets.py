@@ -151,7 +151,7 @@ def test_only_one_question_takes_several_answers() -> None:
     next(q for q in questions if q["key"] == "child_harm")["multi"] = True
     with pytest.raises(
         PlaybookInvalid,
-        match='second question with several answers needs "no" \(none of these\) first',
+        match=r'second question with several answers needs "no" \(none of these\) first',
     ):
         parse_playbook(raw, sections=sections())
 
