@@ -73,11 +73,33 @@ def all_paths(playbook: Playbook, limit: int = 20_000) -> Iterator[dict[str, str
             continue
         assert question.key not in answers, f"{question.key} asked twice"
         assert len(answers) < total, "a walk asked more questions than exist"
-        for answer in answers_of(question):
+        for answer in _walked(playbook, question):
             stack.append({**answers, question.key: answer})
 
 
+def _walked(playbook: Playbook, question: Question) -> list[str]:
+    """The answers a walk tries: as ``dsl_tui.playbook.lint`` does, a multi-choice question other
+    than the sides of the concern is tried as "no" and as all its other choices at once."""
+    facet = playbook.facet_question()
+    keys = answers_of(question)
+    if question.multi and facet is not None and question.key != facet.key:
+        return [keys[0], "+".join(keys[1:])]
+    return keys
+
+
+#: Answered "no" unless a row says otherwise; each is ignored on paths that do not ask it.
+DEFAULT_NO = (
+    "immediate_danger",
+    "subject_is_head",
+    # Playbook 2026.12-2 (issue #19): asked on child paths; "no" keeps older rows as they were.
+    "vulnerability",
+    "family_is_risk",
+    "location_known",
+    "still_online",
+)
+
+
 def answered(**answers: str) -> Mapping[str, str]:
-    """Answers for a triage table row; immediate danger is "no" unless given, and so is "the
-    member of staff is the headteacher" (ignored on paths that do not ask it)."""
-    return {"immediate_danger": "no", "subject_is_head": "no", **answers}
+    """Answers for a triage table row: the questions of ``DEFAULT_NO`` are "no" unless given
+    (immediate danger, "the member of staff is the headteacher", the child's vulnerabilities...)."""
+    return {**dict.fromkeys(DEFAULT_NO, "no"), **answers}

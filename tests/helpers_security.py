@@ -166,7 +166,8 @@ async def paste(pilot: Any, text: str) -> None:
 #: Answers that triage a concern as cyber-bullying by pupils.
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
-            "still_online": "yes"}  # fmt: skip
+            "still_online": "yes",
+            "vulnerability": "no"}  # fmt: skip
 PUPIL = "Marigold Thistlewood"
 
 

@@ -26,8 +26,9 @@ from dsl_tui.screens.case_view import CaseScreen
 from dsl_tui.screens.wizard import ConcernWizard
 from dsl_tui.screens.wizard_danger import CallDialog, DangerScreen
 
-REST = {"about": "child_online", "child_harm": "grooming", "contact_offline": "yes",
-        "adult_works_with_children": "no"}  # fmt: skip
+REST = {"about": "child_online", "child_harm": "grooming", "vulnerability": "no",
+        "contact_offline": "yes", "adult_works_with_children": "no", "still_online": "no",
+        "family_is_risk": "no"}  # fmt: skip
 
 
 async def fill_report(pilot: Pilot[Any]) -> None:

@@ -40,6 +40,7 @@ TRIAGE_KEYS: dict[str, tuple[str, ...]] = {
     "immediate_danger": ("n",),
     "about": ("1", "enter"),  # a child's safety online
     "child_harm": ("1",),  # online bullying
+    "vulnerability": ("1", "enter"),  # none of these
     "adult_involved": ("n",),
     "bullying_serious": ("y",),  # threats of violence
     "perpetrator_pupils": ("y",),
@@ -49,7 +50,7 @@ TRIAGE_KEYS: dict[str, tuple[str, ...]] = {
 #: The same answers as the playbook's keys, for a case made without the wizard.
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
-            "still_online": "yes"}  # fmt: skip
+            "still_online": "yes", "vulnerability": "no"}  # fmt: skip
 
 #: How each step the bullying playbook proposes is finished, keyed by the start of its title:
 #: ("done", outcome, answers) where a choice answer is the number of Down presses in its list,
@@ -66,6 +67,7 @@ WORK: dict[str, tuple[Any, ...]] = {
     "Check the content": ("done", "Checked: gone.", (1,)),
     "Deal with the pupils": ("done", "Both pupils sanctioned.", ()),
     "Give the child": ("done", "Advice given to Jodie.", ()),
+    "Assess the risk": ("done", "Safety plan agreed with Jodie.", ()),
 }  # fmt: skip
 
 EVIDENCE = "Screenshots of three DMs with threats"

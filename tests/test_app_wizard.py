@@ -30,16 +30,19 @@ from dsl_tui.screens.wizard import ConcernWizard
 from dsl_tui.screens.wizard_danger import DangerScreen
 
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
-            "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
-            "still_online": "yes"}  # fmt: skip
+            "vulnerability": "no", "adult_involved": "no", "bullying_serious": "yes",
+            "perpetrator_pupils": "yes", "still_online": "yes"}  # fmt: skip
 GROOMING = {"immediate_danger": "no", "about": "child_online", "child_harm": "grooming",
-            "contact_offline": "no", "adult_works_with_children": "no"}  # fmt: skip
+            "vulnerability": "no", "contact_offline": "no", "location_known": "no",
+            "adult_works_with_children": "no", "still_online": "no",
+            "family_is_risk": "no"}  # fmt: skip
 IMMEDIATE = {"immediate_danger": "yes", "about": "child_online", "child_harm": "grooming",
-             "contact_offline": "yes", "adult_works_with_children": "no"}  # fmt: skip
+             "vulnerability": "no", "contact_offline": "yes", "adult_works_with_children": "no",
+             "still_online": "no", "family_is_risk": "no"}  # fmt: skip
 STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "subject_is_head": "no",
                  "content_kind": "inflammatory",
                  "content_author": "pupil", "content_threatening": "yes",
-                 "content_alleges_harm": "no"}  # fmt: skip
+                 "threat_level": "general", "content_alleges_harm": "no"}  # fmt: skip
 STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "subject_is_head": "no",
                 "breach_kind": "lewd",
                 "involves_children": "no", "breach_unlawful": "no",
@@ -47,7 +50,7 @@ STAFF_BREACH = {"immediate_danger": "no", "about": "staff_conduct", "subject_is_
 NUDES = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no", "nudes_extortion": "no",
          "nudes_coercion": "no", "nudes_concerning_acts": "no", "nudes_under_13": "no",
          "nudes_immediate_risk": "no", "nudes_shared_onward": "no", "nudes_ai_made": "no",
-         "nudes_online": "no"}  # fmt: skip
+         "nudes_online": "no", "vulnerability": "no"}  # fmt: skip
 
 
 def wizard(app: DslApp) -> ConcernWizard:

@@ -33,7 +33,9 @@ def book(clock: Clock | None = None) -> Casebook:
 
 
 GROOMING = walk(about="child_online", child_harm="grooming")
-STAFF_THREAT = walk(about="staff_content", content_author="pupil", content_threatening="yes")
+STAFF_THREAT = walk(
+    about="staff_content", content_author="pupil", content_threatening="yes", threat_level="general"
+)
 NOT_SAFEGUARDING = walk(about="other")
 
 

@@ -67,8 +67,9 @@ def test_ukcis_questions_stop_at_the_first_referral_trigger() -> None:
 def test_every_walk_ends_without_repeating_a_question(paths: list[dict[str, str]]) -> None:
     assert len(paths) > 100
     longest = max(len(p) for p in paths)
-    # 13 only on the detour to the nudes questions through "inappropriate material".
-    assert longest <= 13, "a DSL should not face much more than a dozen questions"
+    # 15 only on the detour to the nudes questions through "inappropriate material", with the
+    # child's vulnerabilities and "is someone at home the risk" (playbook 2026.12-2).
+    assert longest <= 15, "a DSL should not face much more than a dozen questions"
 
 
 def test_every_question_category_and_step_is_reachable(paths: list[dict[str, str]]) -> None:
@@ -103,7 +104,14 @@ def test_every_outcome_is_sound(paths: list[dict[str, str]]) -> None:
             assert step.actor in playbook.actors.values()
         assert all(playbook.routes[r.key] == r for r in result.routes)
         assert set(result.call_now) <= set(result.routes)
-        if result.risk is Risk.IMMEDIATE:
+        staff_only = (
+            answers.get("threat_level") == "imminent" and answers["immediate_danger"] == "no"
+        )
+        if result.risk is Risk.IMMEDIATE and staff_only:
+            # A member of staff in danger (issue #19): 999 first, no children's social care.
+            assert [r.key for r in result.call_now] == ["police"]
+            assert keys[0] == "call_police_staff_now", answers
+        elif result.risk is Risk.IMMEDIATE:
             assert [r.key for r in result.call_now] == ["police", "childrens_social_care"]
             assert keys[0] == "call_police_now"
             assert not {"report_police", "report_police_urgent", "report_police_now"} & set(keys)
@@ -121,8 +129,10 @@ def test_a_stale_answer_from_another_branch_is_ignored() -> None:
     assert playbook.relevant_answers(went_back) == {
         "immediate_danger": "no",
         "about": "nudes",
+        "vulnerability": "no",
         "nudes_adult": "yes",
         "nudes_online": "no",
+        "family_is_risk": "no",
     }
     assert playbook.triage(went_back).category == "nudes_sharing"
 
@@ -232,6 +242,9 @@ def test_a_trust_can_ship_its_own_policy_text(tmp_path: Path) -> None:
     assert "same day" in load_playbook(own).clause_text("9.3")
 
 
+# Slow since playbook 2026.12-2 (about 30,000 paths, one to two minutes under load): out of the
+# quick loop (-m "not slow"); CI runs it. The single-side properties stay in the quick loop.
+@pytest.mark.slow
 def test_lint_finds_nothing_wrong_in_the_shipped_playbook() -> None:
     report = lint(shipped())
     assert report.problems == ()

@@ -29,7 +29,8 @@ from dsl_tui.screens.app import DslApp
 SIZES = [(80, 24), (120, 40)]
 BULLYING = {"immediate_danger": "no", "about": "child_online", "child_harm": "bullying",
             "adult_involved": "no", "bullying_serious": "yes", "perpetrator_pupils": "yes",
-            "still_online": "yes"}  # fmt: skip
+            "still_online": "yes",
+            "vulnerability": "no"}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,11 @@ from helpers_vault import run_cli
 #: Sextortion: a pupil is told to pay or an image they sent will be shared.
 SEXTORTION = {"immediate_danger": "no", "about": "nudes", "nudes_adult": "no",
               "nudes_extortion": "yes", "nudes_immediate_risk": "no", "nudes_shared_onward": "no",
-              "nudes_ai_made": "no", "nudes_online": "no"}  # fmt: skip
+              "nudes_ai_made": "no", "nudes_online": "no", "vulnerability": "no"}  # fmt: skip
 #: Threatening posts about a teacher by a pupil.
 STAFF_CONTENT = {"immediate_danger": "no", "about": "staff_content", "content_kind": "inflammatory",
-                 "content_author": "pupil", "content_threatening": "yes"}  # fmt: skip
+                 "content_author": "pupil", "content_threatening": "yes",
+                 "threat_level": "general"}  # fmt: skip
 
 
 def args(answers: dict[str, str]) -> list[str]:

@@ -574,6 +574,13 @@ CLAUSE_WORDS: dict[str, tuple[str, ...]] = {
     "KCSIE 2025 Annex B": (r"prevent|channel|radicalis",),
     "Prevent duty guidance 2023": (r"prevent|\bact\b|terroris|extremis",),
     "UK GDPR Art. 33": (r"\bico\b|data protection officer|data breach",),
+    "KCSIE 2025 Part 1": (r"child|parent|adult|safety plan",),
+    "KCSIE 2025 Part 2": (r"social worker|virtual school|fraud|gambling",),
+    "KCSIE 2025 Annex B exploitation": (r"national referral mechanism|exploit|modern slavery",),
+    "KCSIE 2025 Annex B mental health": (r"camhs|school nurse|mental health",),
+    "KCSIE 2025 Annex B missing education": (r"absence|missing",),
+    "Forced marriage guidance 2023": (r"forced marriage",),
+    "HSWA 1974 s.2": (r"member of staff", r"police|told|tell"),
 }
 
 
@@ -599,3 +606,179 @@ def test_every_step_is_about_what_its_clause_asks_for() -> None:
             assert ref in CLAUSE_WORDS, f"{step.key} cites {ref}: add it to CLAUSE_WORDS"
             for pattern in CLAUSE_WORDS[ref]:
                 assert re.search(pattern, words), f"{step.key} cites {ref} but is not about it"
+
+
+# --- issue #19: breadth and calibration against KCSIE 2025 -----------------------------------
+
+#: Categories about sexual abuse of a child: the only ones where CEOP may be proposed.
+SEXUAL = {"grooming_exploitation", "nudes_sharing", "sexual_harassment"}
+#: Steps that get content taken down, one per kind of content.
+TAKEDOWN = {"report_to_platform", "report_act", "report_iwf", "ask_host_removal"}
+SAME_DAY = timedelta(hours=4)
+
+
+def _child(result: TriageResult) -> bool:
+    return shipped().categories[result.category].group in ("child_online", "nudes")
+
+
+def test_no_child_path_proposes_ceop_unless_the_category_is_sexual() -> None:
+    seen = 0
+    for answers, result in outcomes():
+        ceop = "report_ceop" in keys(result) or "ceop" in {r.key for r in result.routes}
+        if _child(result) and ceop:
+            seen += 1
+            assert result.category in SEXUAL, answers
+    assert seen
+
+
+def test_every_high_or_immediate_child_path_speaks_to_the_child_the_same_day() -> None:
+    seen = 0
+    for answers, result in outcomes():
+        if _child(result) and result.risk in (Risk.HIGH, Risk.IMMEDIATE):
+            seen += 1
+            steps = {s.key: s for s in result.steps}
+            for key in ("speak_to_child", "safety_assessment"):
+                due = steps[key].due_after
+                assert due is not None and due <= SAME_DAY, (key, answers)
+            parents = steps.get("tell_parents_decision") or steps["which_adult_told"]
+            assert parents.due_after is not None and parents.due_after <= SAME_DAY, answers
+    assert seen > 1000
+
+
+def test_at_immediate_risk_the_calls_come_before_everything_else() -> None:
+    for answers, result in outcomes():
+        if result.risk is Risk.IMMEDIATE:
+            first = result.steps[0]
+            assert first.key in ("call_police_now", "call_police_staff_now"), answers
+            assert first.due_after == timedelta(0)
+            later = [s for s in result.steps if s.key in ("speak_to_child", "safety_assessment")]
+            assert all(s.due_after and s.due_after > timedelta(hours=1) for s in later)
+
+
+def test_every_path_with_content_online_has_a_takedown_step() -> None:
+    seen = 0
+    for answers, result in outcomes():
+        online = "yes" in (
+            answers.get("still_online"),
+            answers.get("extremist_content_online"),
+            answers.get("nudes_online"),
+        )
+        if online or answers.get("about") == "staff_content":
+            seen += 1
+            assert TAKEDOWN & keys(result), answers
+    assert seen
+
+
+def test_content_still_online_is_asked_wherever_a_child_harm_can_be_posted() -> None:
+    playbook = shipped()
+    harms = {c.key for c in playbook.question("child_harm").choices}
+    asked = {a["child_harm"] for a, _ in outcomes() if "still_online" in a}
+    assert asked == harms - {"extremism"}, "extremism asks about ACT reporting instead"
+    assert {"grooming", "locate_meet"} <= asked
+
+
+def test_a_child_with_a_social_worker_has_them_told() -> None:
+    seen = 0
+    for answers, result in outcomes():
+        chosen = set(answers.get("vulnerability", "no").split("+"))
+        if _child(result) and chosen & {"looked_after", "cp_cin_plan"}:
+            seen += 1
+            assert "tell_social_worker" in keys(result), answers
+            assert ("tell_virtual_school_head" in keys(result)) == ("looked_after" in chosen)
+    assert seen
+
+
+def test_where_someone_at_home_is_the_risk_telling_parents_is_a_decision_on_who() -> None:
+    seen = 0
+    for answers, result in outcomes():
+        family = (
+            answers.get("family_is_risk") == "yes"
+            or answers.get("locate_who") == "family"
+            or answers.get("child_harm") in ("domestic_abuse", "honour_based")
+        )
+        if _child(result) and family:
+            seen += 1
+            assert "which_adult_told" in keys(result), answers
+            assert "tell_parents_decision" not in keys(result), answers
+    assert seen
+
+
+@pytest.mark.parametrize(
+    ("vulnerability", "words"),
+    [
+        ("looked_after", "looked after"),
+        ("cp_cin_plan", "child protection or child in need plan"),
+        ("previously_looked_after", "previously looked after"),
+        ("known_to_social_care", "known to children's social care"),
+        ("send", "special educational needs"),
+        ("young_carer", "young carer"),
+        ("under_13", "under 13"),
+    ],
+)
+def test_each_vulnerability_raises_the_risk_and_says_why(vulnerability: str, words: str) -> None:
+    base = dict(
+        answered(
+            about="child_online",
+            child_harm="bullying",
+            adult_involved="no",
+            bullying_serious="no",
+            perpetrator_pupils="no",
+        )
+    )
+    plain = shipped().triage(base)
+    raised = shipped().triage({**base, "vulnerability": vulnerability})
+    assert (plain.risk, raised.risk) == (Risk.MEDIUM, Risk.HIGH)
+    assert any(words in r.lower() for r in raised.reasons), raised.reasons
+    # Raised once, however many apply, and never to "immediate" by vulnerability alone.
+    every = "+".join(c.key for c in shipped().question("vulnerability").choices[1:])
+    assert shipped().triage({**base, "vulnerability": every}).risk is Risk.HIGH
+
+
+def test_knowing_where_the_child_goes_to_school_is_not_a_999_call_by_itself() -> None:
+    answers = dict(
+        answered(
+            about="child_online",
+            child_harm="grooming",
+            contact_offline="no",
+            location_known="yes",
+            adult_works_with_children="no",
+        )
+    )
+    result = shipped().triage(answers)
+    assert result.risk is Risk.HIGH and result.call_now == ()
+    assert {"report_police_urgent", "safety_assessment", "report_ceop"} <= keys(result)
+    assert shipped().triage({**answers, "contact_offline": "yes"}).risk is Risk.IMMEDIATE
+
+
+def test_a_staff_member_in_danger_is_not_left_to_consent() -> None:
+    for answers, result in outcomes():
+        level = answers.get("threat_level")
+        if level in ("imminent", "specific"):
+            assert "staff_consent_police" not in keys(result), answers
+            assert "tell_staff_now" in keys(result)
+            police = {"call_police_staff_now", "report_police_staff_today"} & keys(result)
+            assert police, answers
+        if level == "general":
+            assert "staff_consent_police" in keys(result)
+
+
+def test_urgency_follows_the_risk_in_the_playbook_not_in_code() -> None:
+    """The same step is due later at medium risk and sooner at high (``due_by_risk``)."""
+    playbook = shipped()
+    medium = dict(
+        answered(
+            about="child_online",
+            child_harm="bullying",
+            adult_involved="no",
+            bullying_serious="no",
+            perpetrator_pupils="no",
+        )
+    )
+    high = {**medium, "bullying_serious": "yes"}
+    steps = {s.key: s for s in playbook.triage(medium).steps}
+    sooner = {s.key: s for s in playbook.triage(high).steps}
+    assert steps["speak_to_child"].deadline == "1 working day"
+    assert sooner["speak_to_child"].deadline == "4 hours"
+    assert sooner["tell_parents_decision"].deadline == "4 hours"
+    # The plain step (as the review and help show it) keeps its usual deadline.
+    assert playbook.steps["speak_to_child"].deadline == "1 working day"

@@ -47,6 +47,15 @@ IMMEDIATE_STEPS = {
 UKCIS_REFERRAL = {"refer_csc_now": (H(1), "7.2"), "report_police_now": (H(1), "UKCIS 2024")}
 LADO = "KCSIE 2025 Part 4"
 PREVENT = "Prevent duty guidance 2023, KCSIE 2025 Annex B"
+#: Steps whose deadline follows the risk (issue #19) cite KCSIE Part 1 beside the policy clause.
+SPEAK = "7.2, KCSIE 2025 Part 1"
+CSC_DECISION = "7.2, KCSIE 2025 Part 1"
+PARENTS = "6.1, KCSIE 2025 Part 1"
+SAFETY = "6.1, KCSIE 2025 Part 1"
+EXPLOITATION = "KCSIE 2025 Annex B exploitation"
+MENTAL_HEALTH = "KCSIE 2025 Annex B mental health"
+MISSING = "KCSIE 2025 Annex B missing education"
+STAFF_SAFETY = "HSWA 1974 s.2"
 #: The nudes questions every path asks, answered "no" unless a row says otherwise.
 NUDES_ALWAYS = {
     "nudes_extortion": "no",
@@ -83,6 +92,11 @@ def breach(kind: str, **more: str) -> dict[str, str]:
 def nudes(**more: str) -> dict[str, str]:
     """Answers for nudes or semi-nudes of a child; questions not given are answered "no"."""
     return dict(answered(about="nudes", **{**NUDES_ALWAYS, **more}))
+
+
+def child(harm: str, **more: str) -> dict[str, str]:
+    """Answers for a child's safety online with this risk; the content is not online."""
+    return dict(answered(about="child_online", child_harm=harm, **more))
 
 
 CONTENT_BREACHES = [
@@ -267,7 +281,7 @@ ROWS: list[Row] = [
         "online_bullying",
         Risk.MEDIUM,
         {
-            "speak_to_child": (D(1), "7.2"),
+            "speak_to_child": (D(1), SPEAK),
             "keep_records": (H(24), "8.2"),
             "support_child": (D(2), "6.1"),
             "behaviour_policy_bullying": (D(7), "6.1"),
@@ -291,7 +305,7 @@ ROWS: list[Row] = [
         Risk.HIGH,
         {
             "report_police": (H(24), "7.2"),
-            "csc_referral_decision": (H(24), "7.2"),
+            "csc_referral_decision": (H(4), CSC_DECISION),
             "report_to_platform": (H(24), "6.1"),
             "check_platform_removal": (D(3), "6.1"),
         },
@@ -334,26 +348,30 @@ ROWS: list[Row] = [
         call_now=("police", "childrens_social_care"),
     ),
     Row(
+        # Issue #19: someone not known to be sexually motivated is not a CEOP matter.
         "6.1-locate-or-meet",
         dict(
             answered(
                 about="child_online",
                 child_harm="locate_meet",
+                locate_who="other",
                 contact_offline="no",
                 adult_works_with_children="no",
             )
         ),
         "locate_or_meet",
         Risk.HIGH,
-        {"report_police_urgent": (H(4), "7.2"), "report_ceop": (H(4), "6.1")},
-        routes=("police", "ceop"),
+        {"report_police_urgent": (H(4), "7.2")},
+        absent=("report_ceop",),
+        routes=("police",),
     ),
     Row(
-        "6.1-locate-or-meet-found-school",
+        "6.1-locate-or-meet-contact-imminent",
         dict(
             answered(
                 about="child_online",
                 child_harm="locate_meet",
+                locate_who="other",
                 contact_offline="yes",
                 adult_works_with_children="no",
             )
@@ -376,7 +394,7 @@ ROWS: list[Row] = [
         ),
         "inappropriate_material",
         Risk.LOW,
-        {"speak_to_child": (D(1), "7.2"), "online_safety_advice": (D(7), "6.1")},
+        {"speak_to_child": (D(1), SPEAK), "online_safety_advice": (D(7), "6.1")},
         absent=("report_police", "report_ceop"),
     ),
     Row(
@@ -391,13 +409,15 @@ ROWS: list[Row] = [
                 still_online="yes",
             )
         ),
-        "inappropriate_material",
+        # Issue #19: an adult sending sexual material to a child is online sexual abuse (CEOP).
+        "grooming_exploitation",
         Risk.HIGH,
         {
-            "report_police": (H(24), "7.2"),
+            "report_police_urgent": (H(4), "7.2"),
             "report_ceop": (H(4), "6.1"),
             "check_platform_removal": (D(3), "6.1"),
         },
+        absent=("report_police",),
     ),
     Row(
         "6.1-encouraging-self-harm",
@@ -413,7 +433,7 @@ ROWS: list[Row] = [
         ),
         "encouraging_harm",
         Risk.MEDIUM,
-        {"safety_assessment": (H(24), "6.1"), "support_child": (D(2), "6.1")},
+        {"safety_assessment": (H(24), SAFETY), "support_child": (D(2), "6.1")},
         absent=("csc_referral_decision",),
     ),
     Row(
@@ -430,7 +450,7 @@ ROWS: list[Row] = [
         ),
         "encouraging_harm",
         Risk.HIGH,
-        {"safety_assessment": (H(24), "6.1"), "csc_referral_decision": (H(24), "7.2")},
+        {"safety_assessment": (H(4), SAFETY), "csc_referral_decision": (H(4), CSC_DECISION)},
         needs={"csc_referral_decision": ("csc_decision", "csc_reason")},
     ),
     # --- Nudes and semi-nudes (UKCIS) ------------------------------------------------------------
@@ -446,7 +466,7 @@ ROWS: list[Row] = [
             "ukcis_initial_review": (H(24), "UKCIS 2024"),
             "ukcis_school_response": (D(2), "UKCIS 2024"),
             "offer_report_remove": (H(24), "UKCIS 2024"),
-            "tell_parents_decision": (H(24), "6.1"),
+            "tell_parents_decision": (H(24), PARENTS),
         },
         absent=("refer_csc_now", "report_police_now", "keep_records", "report_iwf"),
         routes=("report_remove",),
@@ -582,6 +602,7 @@ ROWS: list[Row] = [
                 about="work_account",
                 content_author="pupil",
                 content_threatening="yes",
+                threat_level="general",
                 content_alleges_harm="no",
             )
         ),
@@ -624,6 +645,7 @@ ROWS: list[Row] = [
                 content_kind="images",
                 content_author="pupil",
                 content_threatening="yes",
+                threat_level="general",
                 content_alleges_harm="no",
             )
         ),
@@ -669,7 +691,7 @@ ROWS: list[Row] = [
         {
             "prevent_referral_decision": (D(1), PREVENT),
             "report_act": (H(24), "Prevent duty guidance 2023"),
-            "csc_referral_decision": (H(24), "7.2"),
+            "csc_referral_decision": (H(4), CSC_DECISION),
         },
         absent=("behaviour_policy_bullying",),
         routes=("prevent", "act"),
@@ -757,6 +779,274 @@ ROWS: list[Row] = [
         {"record_not_safeguarding": (D(1), "7.1")},
         exact=True,
         needs={"record_not_safeguarding": ("reason",)},
+    ),
+    # --- KCSIE 2025 Annex B harms as they present online (issue #19) ----------------------------
+    Row(
+        "AnnexB-cce-county-lines",
+        child("criminal_exploitation", family_is_risk="no"),
+        "criminal_exploitation",
+        Risk.HIGH,
+        {
+            "refer_csc_now": (H(1), "7.2"),
+            "report_police_urgent": (H(4), "7.2"),
+            "consider_nrm": (D(1), EXPLOITATION),
+            "speak_to_child": (H(4), SPEAK),
+            "safety_assessment": (H(4), SAFETY),
+        },
+        absent=("report_ceop", "csc_referral_decision", "behaviour_policy_bullying"),
+        routes=("police", "childrens_social_care"),
+        needs={"consider_nrm": ("nrm_decision", "nrm_reason")},
+    ),
+    Row(
+        "AnnexB-money-mule-is-cce",
+        child("fraud_gambling", fraud_kind="money_mule"),
+        "criminal_exploitation",
+        Risk.HIGH,
+        {"consider_nrm": (D(1), EXPLOITATION), "refer_csc_now": (H(1), "7.2")},
+        absent=("report_ceop", "report_fraud"),
+    ),
+    Row(
+        "AnnexB-serious-violence",
+        child("serious_violence", violence_imminent="no", family_is_risk="no"),
+        "serious_violence",
+        Risk.HIGH,
+        {
+            "report_police_urgent": (H(4), "7.2"),
+            "csc_referral_decision": (H(4), CSC_DECISION),
+            "safety_assessment": (H(4), SAFETY),
+        },
+        absent=("report_ceop",),
+    ),
+    Row(
+        "AnnexB-serious-violence-imminent",
+        child("serious_violence", violence_imminent="yes", family_is_risk="no"),
+        "serious_violence",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "speak_to_child": (H(2), SPEAK)},
+        absent=("report_ceop", "report_police_urgent"),
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "AnnexB-domestic-abuse-disclosed",
+        child("domestic_abuse"),
+        "domestic_abuse",
+        Risk.HIGH,
+        {
+            "which_adult_told": (H(4), "KCSIE 2025 Part 1"),
+            "csc_referral_decision": (H(4), CSC_DECISION),
+            "safety_assessment": (H(4), SAFETY),
+        },
+        absent=("tell_parents_decision", "report_ceop"),
+        needs={"which_adult_told": ("adult_told", "agreed_with")},
+    ),
+    Row(
+        "AnnexB-forced-marriage",
+        child("honour_based", taken_abroad="no"),
+        "honour_based_abuse",
+        Risk.HIGH,
+        {
+            "refer_csc_now": (H(1), "7.2"),
+            "report_police_urgent": (H(4), "7.2"),
+            "contact_fmu": (H(4), "Forced marriage guidance 2023"),
+            "which_adult_told": (H(4), "KCSIE 2025 Part 1"),
+        },
+        absent=("tell_parents_decision", "csc_referral_decision", "report_ceop"),
+        routes=("forced_marriage_unit",),
+    ),
+    Row(
+        "AnnexB-forced-marriage-taken-abroad-soon",
+        child("honour_based", taken_abroad="yes"),
+        "honour_based_abuse",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "contact_fmu": (H(4), "Forced marriage guidance 2023")},
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "AnnexB-mental-health-worry",
+        child("mental_health", mh_level="worry", family_is_risk="no"),
+        "mental_health",
+        Risk.MEDIUM,
+        {
+            "health_support_referral": (D(2), MENTAL_HEALTH),
+            "speak_to_child": (D(1), SPEAK),
+            "tell_parents_decision": (H(24), PARENTS),
+        },
+        absent=("camhs_referral", "csc_referral_decision", "call_police_now"),
+        routes=("health_services",),
+    ),
+    Row(
+        "AnnexB-mental-health-harm-happening",
+        child("mental_health", mh_level="harming", family_is_risk="no"),
+        "mental_health",
+        Risk.HIGH,
+        {
+            "camhs_referral": (D(1), MENTAL_HEALTH),
+            "csc_referral_decision": (H(4), CSC_DECISION),
+            "safety_assessment": (H(4), SAFETY),
+        },
+        absent=("health_support_referral", "call_police_now"),
+    ),
+    Row(
+        "AnnexB-mental-health-today",
+        child("mental_health", mh_level="today", family_is_risk="no"),
+        "mental_health",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "camhs_referral": (D(1), MENTAL_HEALTH)},
+        absent=("csc_referral_decision",),
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "Part5-sexual-harassment-by-pupils",
+        child("sexual_harassment", upskirting="no", perpetrator_pupils="yes"),
+        "sexual_harassment",
+        Risk.MEDIUM,
+        {
+            "child_on_child_risk_plan": (H(24), "KCSIE 2025 Part 5"),
+            "harassment_behaviour": (D(7), "KCSIE 2025 Part 5"),
+        },
+        absent=("report_police", "report_ceop", "behaviour_policy_bullying"),
+    ),
+    Row(
+        "Part5-upskirting-is-an-offence",
+        child("sexual_harassment", upskirting="yes", perpetrator_pupils="yes"),
+        "sexual_harassment",
+        Risk.HIGH,
+        {
+            "report_police": (H(24), "7.2"),
+            "child_on_child_risk_plan": (H(24), "KCSIE 2025 Part 5"),
+            "csc_referral_decision": (H(4), CSC_DECISION),
+        },
+        absent=("report_ceop",),
+        routes=("police",),
+    ),
+    Row(
+        "Part2-online-scam",
+        child("fraud_gambling", fraud_kind="scam"),
+        "fraud_gambling",
+        Risk.MEDIUM,
+        {"report_fraud": (H(24), "KCSIE 2025 Part 2"), "online_safety_advice": (D(7), "6.1")},
+        absent=("report_ceop", "gambling_support"),
+        routes=("action_fraud",),
+    ),
+    Row(
+        "Part2-gambling-harm",
+        child("fraud_gambling", fraud_kind="gambling"),
+        "fraud_gambling",
+        Risk.MEDIUM,
+        {"gambling_support": (D(7), "KCSIE 2025 Part 2")},
+        absent=("report_ceop", "report_fraud"),
+        routes=("gambling_support",),
+    ),
+    Row(
+        "AnnexB-missing-education",
+        child(
+            "missing_education",
+            whereabouts_unknown="no",
+            met_online_adult="no",
+            family_is_risk="no",
+        ),
+        "missing_education",
+        Risk.HIGH,
+        {
+            "follow_up_absence": (H(1), MISSING),
+            "tell_la_missing": (D(1), MISSING),
+            "csc_referral_decision": (H(4), CSC_DECISION),
+        },
+        absent=("report_ceop", "call_police_now"),
+        routes=("missing_education",),
+    ),
+    Row(
+        "AnnexB-missing-whereabouts-unknown",
+        child(
+            "missing_education",
+            whereabouts_unknown="yes",
+            met_online_adult="no",
+            family_is_risk="no",
+        ),
+        "missing_education",
+        Risk.IMMEDIATE,
+        {**IMMEDIATE_STEPS, "follow_up_absence": (H(1), MISSING)},
+        call_now=("police", "childrens_social_care"),
+    ),
+    Row(
+        "AnnexB-missing-with-someone-met-online-is-grooming-too",
+        child(
+            "missing_education",
+            whereabouts_unknown="no",
+            met_online_adult="yes",
+            family_is_risk="no",
+            adult_works_with_children="no",
+        ),
+        "grooming_exploitation",
+        Risk.HIGH,
+        {
+            "report_ceop": (H(4), "6.1"),
+            "report_police_urgent": (H(4), "7.2"),
+            "follow_up_absence": (H(1), MISSING),
+            "tell_la_missing": (D(1), MISSING),
+        },
+    ),
+    Row(
+        # Issue #19 item 2: a parent who must not have contact is not a CEOP matter.
+        "6.1-locate-parent-with-court-order",
+        child(
+            "locate_meet",
+            locate_who="family",
+            contact_offline="no",
+            location_known="yes",
+            adult_works_with_children="no",
+        ),
+        "locate_or_meet",
+        Risk.HIGH,
+        {
+            "report_police_urgent": (H(4), "7.2"),
+            "which_adult_told": (H(4), "KCSIE 2025 Part 1"),
+            "safety_assessment": (H(4), SAFETY),
+        },
+        absent=("report_ceop", "tell_parents_decision"),
+    ),
+    # --- Staff in danger (issue #19 item 6) -------------------------------------------------------
+    Row(
+        "HSWA-staff-threat-imminent",
+        dict(
+            answered(
+                about="staff_content",
+                content_kind="inflammatory",
+                content_author="unknown",
+                content_threatening="yes",
+                threat_level="imminent",
+                content_alleges_harm="no",
+            )
+        ),
+        "staff_content",
+        Risk.IMMEDIATE,
+        {
+            "call_police_staff_now": (NOW, STAFF_SAFETY),
+            "tell_staff_now": (NOW, STAFF_SAFETY),
+            "tell_headteacher_urgent": (H(1), "7.2"),
+        },
+        absent=("staff_consent_police", "call_police_now", "refer_csc_now"),
+        call_now=("police",),
+    ),
+    Row(
+        "HSWA-staff-home-address-with-a-threat",
+        dict(
+            answered(
+                about="work_account",
+                content_author="other",
+                content_threatening="yes",
+                threat_level="specific",
+                content_alleges_harm="no",
+            )
+        ),
+        "work_account_abuse",
+        Risk.HIGH,
+        {
+            "report_police_staff_today": (H(4), STAFF_SAFETY),
+            "tell_staff_now": (NOW, STAFF_SAFETY),
+        },
+        absent=("staff_consent_police",),
+        routes=("police",),
     ),
 ]
 

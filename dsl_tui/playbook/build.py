@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from dsl_tui.deadlines import WorkingCalendar
-from dsl_tui.model import AnswerSpec, Choice, Question, Route, StepPlan
+from dsl_tui.model import AnswerSpec, Choice, Deadline, Question, Risk, Route, StepPlan
 from dsl_tui.playbook.rules import (
     ActorRule,
     Always,
@@ -81,7 +81,7 @@ def build_parts(raw: object, sections: dict[str, PolicySection]) -> PlaybookPart
     question_keys = frozenset(answers)
     category_rules = _category_rules(top, vocabulary, named, question_keys, categories)
     risk_rules = _risk_rules(top, vocabulary, named, question_keys | {"category", "group"})
-    steps = _steps(top, sections, actors, routes)
+    steps, due_by_risk = _steps(top, sections, actors, routes)
     step_rules = _step_rules(top, vocabulary, named, steps, routes)
     actor_rules = _actor_rules(top, vocabulary, named, actors, routes)
     retention_rules = _retention_rules(top, vocabulary, named, retention)
@@ -103,6 +103,7 @@ def build_parts(raw: object, sections: dict[str, PolicySection]) -> PlaybookPart
         actor_rules=actor_rules,
         retention_rules=retention_rules,
         calendar=calendar,
+        due_by_risk=due_by_risk,
     )
 
 
@@ -303,9 +304,14 @@ def _questions(
             raise BadEntry((*table.path, "multi"), "multi is true or false")
         if multi and kind != "choice":
             raise BadEntry((*table.path, "multi"), "only a choice question takes several answers")
-        if multi and any(a.question.multi for a in asked):
-            # Each side is triaged on its own; two such questions would multiply the sides.
-            raise BadEntry((*table.path, "multi"), "only one question may take several answers")
+        if multi and choices[0].key != "no" and any(a.question.multi for a in asked):
+            # The first question with several answers gives the sides of a concern, each triaged
+            # on its own; a later one (e.g. the child's vulnerabilities) is an ordinary fact and
+            # starts with a "no" choice ("none of these"), which the checker's walk relies on.
+            raise BadEntry(
+                (*table.path, "multi"),
+                'a second question with several answers needs "no" (none of these) first',
+            )
         question = Question(
             key=key,
             text=table.text("text"),
@@ -363,7 +369,10 @@ def _risk_rules(
         when = _when(table, vocabulary, named, allowed, required=True)
         risk = table.risk("risk")
         assert risk is not None
-        rules.append(RiskRule(when, risk, table.text("reason")))
+        step_up = table.value("step_up")
+        if step_up is not None and not isinstance(step_up, bool):
+            raise BadEntry((*table.path, "step_up"), "step_up is true or false")
+        rules.append(RiskRule(when, risk, table.text("reason"), step_up=bool(step_up)))
         table.finish()
     return tuple(rules)
 
@@ -373,11 +382,18 @@ def _steps(
     sections: dict[str, PolicySection],
     actors: dict[str, str],
     routes: dict[str, Route],
-) -> dict[str, StepPlan]:
-    """``[steps.key]``: title, who acts, clause, deadline, route and the answers it needs."""
+) -> tuple[dict[str, StepPlan], dict[str, dict[Risk, tuple[Deadline, str]]]]:
+    """``[steps.key]``: title, who acts, clause, deadline, route and the answers it needs.
+
+    Also each step's ``due_by_risk`` table (its deadline at a given risk level), where any.
+    """
     found: dict[str, StepPlan] = {}
+    by_risk: dict[str, dict[Risk, tuple[Deadline, str]]] = {}
     for key, table in keyed_tables(top, "steps", "step"):
         due = table.text("due", required=False)
+        table_by_risk = _due_by_risk(table)
+        if table_by_risk:
+            by_risk[key] = table_by_risk
         route = table.text("route", required=False)
         if route and route not in routes:
             raise BadEntry((*table.path, "route"), f'"{route}" is not a known route')
@@ -398,6 +414,27 @@ def _steps(
             due_words=due.strip().lower() if due else "",
         )
         table.finish()
+    return found, by_risk
+
+
+def _due_by_risk(table: Table) -> dict[Risk, tuple[Deadline, str]]:
+    """``due_by_risk = { high = "4 hours", immediate = "2 hours" }``: the deadline at a risk."""
+    raw = table.value("due_by_risk")
+    if raw is None:
+        return {}
+    path = (*table.path, "due_by_risk")
+    if not isinstance(raw, dict) or not raw:
+        raise BadEntry(path, 'due_by_risk is a table like { high = "4 hours" }')
+    found: dict[Risk, tuple[Deadline, str]] = {}
+    for level, words in raw.items():
+        if level not in RISKS:
+            raise BadEntry((*path, str(level)), f'"{level}" is not a risk level')
+        if not isinstance(words, str) or not words.strip():
+            raise BadEntry((*path, str(level)), "this must be a duration")
+        found[Risk(level)] = (
+            parse_duration(words, (*path, str(level))),
+            words.strip().lower(),
+        )
     return found
 
 

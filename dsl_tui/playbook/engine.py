@@ -156,8 +156,16 @@ class Playbook:
         facts["category"] = category.key
         facts["group"] = category.group
         for risk_rule in parts.risk_rules:
-            if risk_rule.when.holds(facts):
+            if not risk_rule.step_up and risk_rule.when.holds(facts):
                 risk = more_urgent(risk, risk_rule.risk)
+                reasons.append(risk_rule.reason)
+        # Rules that step the risk up (e.g. a vulnerable child) raise it one level above what
+        # the rules above gave, at most to their own level, once however many of them hold.
+        base = risk
+        for risk_rule in parts.risk_rules:
+            if risk_rule.step_up and risk_rule.when.holds(facts):
+                raised = more_urgent(base, _one_above(base))
+                risk = more_urgent(risk, less_urgent(raised, risk_rule.risk))
                 reasons.append(risk_rule.reason)
         facts["risk"] = risk.value
         steps: dict[str, StepPlan] = {}
@@ -168,7 +176,7 @@ class Playbook:
             if not step_rule.when.holds(facts):
                 continue
             for key in step_rule.steps:
-                steps.setdefault(key, parts.steps[key])
+                steps.setdefault(key, self._due_at_risk(parts.steps[key], risk))
             for key in step_rule.call_now:
                 calls.setdefault(key, self.routes[key])
             for key in step_rule.routes:
@@ -207,6 +215,13 @@ class Playbook:
             retention=retention,
             retention_rules=(retention,),
         )
+
+    def _due_at_risk(self, plan: StepPlan, risk: Risk) -> StepPlan:
+        """A step with the deadline its ``due_by_risk`` table gives at this risk (if any)."""
+        due = self._parts.due_by_risk.get(plan.key, {}).get(risk)
+        if due is None:
+            return plan
+        return replace(plan, due=due[0], due_words=due[1])
 
     def _cast(
         self, plan: StepPlan, actors: Mapping[str, str], routes: Mapping[str, str]
@@ -267,6 +282,17 @@ class Playbook:
         return tuple(Risk)
 
 
+def _one_above(risk: Risk) -> Risk:
+    """The next more urgent level (immediate stays immediate)."""
+    levels = list(Risk)
+    return levels[max(risk.rank - 1, 0)]
+
+
+def less_urgent(a: Risk, b: Risk) -> Risk:
+    """The less urgent of two risk levels."""
+    return a if a.rank >= b.rank else b
+
+
 def _by_deadline(step: StepPlan) -> tuple[bool, timedelta]:
     """Soonest deadline first, steps without one last; ties keep the playbook's order.
 
@@ -294,7 +320,12 @@ def _join(
             # A side where an actor rule moved the step (e.g. away from the headteacher) wins:
             # a step is never left with someone the concern is about.
             moved = step.actor_key != plain[step.key].actor_key
-            steps[step.key] = replace(step if moved else had, sources=sources)
+            kept = step if moved else had
+            # The earliest deadline wins (a side at a higher risk may have made it sooner).
+            soonest = min((had, step), key=_by_deadline)
+            steps[step.key] = replace(
+                kept, sources=sources, due=soonest.due, due_words=soonest.due_words
+            )
     primary = ordered[0][1]
     risk = primary.risk
     for _, result in ordered:

@@ -30,9 +30,20 @@ class LintReport:
     problems: tuple[str, ...]
 
 
-def _answers_of(question: Question) -> list[str]:
-    """The answers a walk tries (a multi-choice question: each single side; pairs come later)."""
-    return ["yes", "no"] if question.kind == "yes_no" else [c.key for c in question.choices]
+def _answers_of(question: Question, facet: Question | None = None) -> list[str]:
+    """The answers a walk tries (the facet question: each single side; pairs come later).
+
+    Another multi-choice question (e.g. the child's vulnerabilities, whose first choice is "no",
+    none of these) is tried as "no" and as every other choice at once: its choices only add
+    (risk, steps, reasons), so that meets every rule testing it without multiplying the paths
+    by each of its choices. Tests check the single choices one by one.
+    """
+    if question.kind == "yes_no":
+        return ["yes", "no"]
+    keys = [c.key for c in question.choices]
+    if question.multi and facet is not None and question.key != facet.key:
+        return [keys[0], join_answer(keys[1:])]
+    return keys
 
 
 def every_path(
@@ -61,7 +72,7 @@ def every_path(
         if count >= limit:
             return
         count += 1
-        if facet is not None and facet.key in answers:
+        if facet is not None and facet.key in answers and _plain(playbook, facet, answers):
             sides.setdefault(answers[facet.key], []).append(answers)
         yield answers
     if facet is None or not pairs:
@@ -81,16 +92,30 @@ def every_path(
                 yield answers
 
 
+def _plain(playbook: Playbook, facet: Question, answers: Mapping[str, str]) -> bool:
+    """True when every other multi-choice question on the path is answered "none of these".
+
+    Only such paths of a side meet another side in a pair: those answers only add to their own
+    side (a raised risk, a step), which the single side's walk already tries both ways.
+    """
+    return all(
+        answers.get(q.key, q.choices[0].key) == q.choices[0].key
+        for q in playbook.questions()
+        if q.multi and q.key != facet.key
+    )
+
+
 def _paths_from(playbook: Playbook, start: dict[str, str]) -> Iterator[dict[str, str]]:
     """Every way to finish answering from ``start`` (depth first, in the questions' order)."""
     stack: list[dict[str, str]] = [start]
+    facet = playbook.facet_question()
     while stack:
         answers = stack.pop()
         question = playbook.next_question(answers)
         if question is None:
             yield answers
             continue
-        for answer in reversed(_answers_of(question)):
+        for answer in reversed(_answers_of(question, facet)):
             stack.append({**answers, question.key: answer})
 
 

@@ -104,7 +104,13 @@ class Is(Condition):
         ``about!=x`` when none of them is ``x``.
         """
         given = facts.get(self.key)
-        found = given is not None and any(p in self.values for p in split_answer(given))
+        if given is None:
+            found = False
+        elif SEPARATOR in given:
+            found = any(p in self.values for p in split_answer(given))
+        else:
+            # A plain answer (the common case): no need to split it.
+            found = given in self.values
         return found != self.negate
 
     def keys(self) -> frozenset[str]:
@@ -237,11 +243,17 @@ class CategoryRule:
 
 @dataclass(frozen=True)
 class RiskRule:
-    """``[[risk_rules]]``: each one that holds may raise the risk (never lower it)."""
+    """``[[risk_rules]]``: each one that holds may raise the risk (never lower it).
+
+    With ``step_up`` the rule raises the risk one level above what the other rules gave, at most
+    to ``risk`` (e.g. a vulnerable child: medium becomes high); several such rules that hold
+    each give their reason but raise it once.
+    """
 
     when: Condition
     risk: Risk
     reason: str
+    step_up: bool = False
 
 
 @dataclass(frozen=True)

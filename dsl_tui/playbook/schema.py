@@ -116,6 +116,8 @@ class PlaybookParts:
     actor_rules: tuple[ActorRule, ...] = ()
     retention_rules: tuple[RetentionRule, ...] = ()
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    #: A step's deadline at a given risk, where the guidance ties it to the risk (``due_by_risk``).
+    due_by_risk: dict[str, dict[Risk, tuple[Deadline, str]]] = field(default_factory=dict)
 
 
 class Table:
