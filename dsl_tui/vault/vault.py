@@ -221,10 +221,10 @@ class Vault:
             generation=vault.generation,
             slots=recovery.slot_prints(vault._header),
         )
-        if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
-            # A copy of the sealed bytes just authenticated; writing it (a second or more for a
-            # large vault) need not keep the DSL from their cases. Joined before any other backup
-            # and before the lock is released.
+        if backups.due_at_open(path, vault.vault_id, vault.generation, vault._header.snapshot_id):
+            # A snapshot never backed up, or none for a day: a copy of the sealed bytes just
+            # authenticated. Writing it (a second or more for a large vault) need not keep the
+            # DSL from their cases. Joined before any other backup and before the lock is released.
             vault._opening_backup = threading.Thread(
                 target=backups.write_backup_quietly,
                 args=(path, raw[: vault._journal_end], vault.generation,
