@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,22 +156,31 @@ def due_at_open(
     return (time.time() if now is None else now) - newest >= DAILY_SECONDS
 
 
-def _vault_id_of(data: bytes) -> str:
-    header, _ = parse_header_prefix(data[:HEADER_PREFIX_MAX], len(data))
+def _vault_id_of(data: bytes | Sequence[bytes]) -> str:
+    pieces = [data] if isinstance(data, bytes) else list(data)
+    head = b"".join(pieces[:1])[:HEADER_PREFIX_MAX]
+    if len(head) < HEADER_PREFIX_MAX and len(pieces) > 1:
+        head = b"".join(pieces)[:HEADER_PREFIX_MAX]  # the header spans pieces (never ours)
+    header, _ = parse_header_prefix(head, sum(len(p) for p in pieces))
     return header.vault_id
 
 
-def write_backup(vault: Path, data: bytes, generation: int, snapshot_id: str) -> Path:
-    """Write a backup of ``data`` (the sealed vault bytes) and prune to the newest :data:`KEEP`."""
+def write_backup(
+    vault: Path, data: bytes | Sequence[bytes], generation: int, snapshot_id: str
+) -> Path:
+    """Write a backup of ``data`` (the sealed vault bytes, whole or in pieces) and prune to the
+    newest :data:`KEEP`."""
     folder = backups_dir(vault)
     make_private_dir(folder)
     path = folder / f"{vault.name}.{_stamp()}.g{generation}.{snapshot_id[:8]}{SUFFIX}"
-    write_atomic(path, [data], doing="write a backup")
+    write_atomic(path, [data] if isinstance(data, bytes) else data, doing="write a backup")
     prune(vault, _vault_id_of(data), keep_path=path)
     return path
 
 
-def write_backup_quietly(vault: Path, data: bytes, generation: int, snapshot_id: str) -> None:
+def write_backup_quietly(
+    vault: Path, data: bytes | Sequence[bytes], generation: int, snapshot_id: str
+) -> None:
     """:func:`write_backup`, where a failure (a full disk) must not stop the DSL working: the
     backup is simply missing, and ``verify`` says so."""
     try:
