@@ -24,9 +24,10 @@ def dumps(value: object) -> bytes:
 
 @pytest.fixture
 def tiny_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pieces of a few characters, so every split (inside strings, between entries) is hit."""
+    """Pieces of a few characters, so every split (inside strings, between entries) is hit;
+    the document, its tables map and the packed audit stay "small" (walked into)."""
     monkeypatch.setattr(pieces, "PIECE_BYTES", 7)
-    monkeypatch.setattr(pieces, "ENTRIES_PER_CALL", 2)
+    monkeypatch.setattr(pieces, "ENTRIES_PER_CALL", 4)
     monkeypatch.setattr(pieces, "CHARS_PER_CALL", 3)
 
 

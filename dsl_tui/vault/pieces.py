@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import islice
 
 from dsl_tui.jsontypes import JsonValue
 
@@ -25,7 +26,7 @@ ENTRIES_PER_CALL = 256
 #: Characters of a long string encoded per ``json`` call.
 CHARS_PER_CALL = 1 << 18
 #: How deep objects are walked before a whole value is left to one ``json`` call.
-MAX_DEPTH = 3
+MAX_DEPTH = 4
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
@@ -33,8 +34,9 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 def _texts(value: object, depth: int) -> Iterator[str]:
     """The JSON text of ``value`` in pieces (``json.dumps`` with compact separators).
 
-    A long string is encoded a slice at a time; an object's small entries are encoded
-    ``ENTRIES_PER_CALL`` at a time and its large ones (long strings, big objects) walked into.
+    A long string is encoded a slice at a time; a big object (a table) ``ENTRIES_PER_CALL``
+    entries at a time; a small object's large entries (long strings, objects holding a table)
+    are walked into and its other entries encoded together.
     """
     if isinstance(value, str) and len(value) > CHARS_PER_CALL:
         yield '"'
@@ -53,10 +55,19 @@ def _texts(value: object, depth: int) -> Iterator[str]:
         yield _ENCODER.encode(value)
         return
     yield "{"
+    if len(value) > ENTRIES_PER_CALL:
+        # A table: many small documents, encoded a slice at a time without looking into each.
+        entries = iter(value.items())
+        first_slice = True
+        while chunk := dict(islice(entries, ENTRIES_PER_CALL)):
+            yield ("" if first_slice else ",") + _ENCODER.encode(chunk)[1:-1]
+            first_slice = False
+        yield "}"
+        return
     first = True
     group: dict[str, object] = {}
     for key, item in value.items():
-        if _is_large(item):
+        if _is_large(item, depth + 1):
             if group:
                 yield ("" if first else ",") + _ENCODER.encode(group)[1:-1]
                 first, group = False, {}
@@ -73,10 +84,16 @@ def _texts(value: object, depth: int) -> Iterator[str]:
     yield "}"
 
 
-def _is_large(value: object) -> bool:
+def _is_large(value: object, depth: int) -> bool:
+    """Whether ``value`` (at ``depth``) is worth walking into: a long string, a big object, or
+    (above :data:`MAX_DEPTH`) an object holding one, such as the document's ``tables``."""
     if isinstance(value, str):
         return len(value) > CHARS_PER_CALL
-    return isinstance(value, dict) and len(value) > ENTRIES_PER_CALL
+    if not isinstance(value, dict):
+        return False
+    if len(value) > ENTRIES_PER_CALL:
+        return True
+    return depth + 1 < MAX_DEPTH and any(_is_large(item, depth + 1) for item in value.values())
 
 
 def json_pieces(value: JsonValue | dict[str, object]) -> list[bytes]:
