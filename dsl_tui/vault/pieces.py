@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from itertools import islice
+from typing import TypeVar
 
 from dsl_tui.jsontypes import JsonValue
 
@@ -29,6 +30,7 @@ CHARS_PER_CALL = 1 << 18
 MAX_DEPTH = 4
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+_Value = TypeVar("_Value")
 
 
 def _texts(value: object, depth: int) -> Iterator[str]:
@@ -113,13 +115,12 @@ def json_pieces(value: JsonValue | dict[str, object]) -> list[bytes]:
     return pieces
 
 
-def drain(tables: dict[str, dict[str, object]] | None) -> None:
+def drain(tables: dict[str, dict[str, _Value]] | None) -> None:
     """Empty ``tables`` (and each table in it) one entry at a time, so that freeing hundreds of
     thousands of documents is many small frees rather than one long one."""
     if not tables:
         return
     while tables:
         _, table = tables.popitem()
-        if isinstance(table, dict):
-            while table:
-                table.popitem()
+        while table:
+            table.popitem()
