@@ -29,6 +29,10 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("dashboard", "load the dashboard (headless pilot)"),
     ("ui_search", "search in the dashboard, per keystroke (pilot)"),
     ("export", "export one case (age, X25519 recipient)"),
+    ("ui_freeze_lock", "longest UI freeze: lock with compaction + backup (event-loop gap)"),
+    ("ui_freeze_unlock", "  for reference: longest UI freeze, Enter on unlock to dashboard"),
+    ("cli_version", "`dsl-tui --version` (fresh process, wall)"),
+    ("cli_help", "`dsl-tui --help` (fresh process, wall)"),
 )
 PEER_ROWS: tuple[tuple[str, str], ...] = (
     ("peer_plain", "peer: plain TinyDB, same save"),
@@ -105,6 +109,15 @@ def fmt_memory(memory: dict[str, Any]) -> str:
     return f"traced peak {traced:.1f} MiB (held {held:.1f}); ru_maxrss {rss:.0f} MiB"
 
 
+def fmt_mib(timing: Timing | None) -> str:
+    """A memory cell: median MiB (min-max) of repeated runs."""
+    if timing is None:
+        return "-"
+    if not timing.ok:
+        return timing.na or "n/a"
+    return f"{timing.median:.0f} MiB ({timing.low:.0f}–{timing.high:.0f})"
+
+
 def table(results: list[SizeResult]) -> str:
     """The Markdown table: one row per workload, one column per size."""
     head = "| workload (median, min–max) | " + " | ".join(f"{r.size:,} cases" for r in results)
@@ -120,6 +133,10 @@ def table(results: list[SizeResult]) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     mem = [fmt_memory(r.memory) for r in results]
     lines.append("| memory after unlock (fresh process) | " + " | ".join(mem) + " |")
+    rss = [fmt_mib(r.timings.get("rss_plain")) for r in results]
+    lines.append(
+        "| peak RSS of an unlock, no tracemalloc (fresh process) | " + " | ".join(rss) + " |"
+    )
     docs = [str(r.info.get("documents", "-")) for r in results]
     lines.append("| documents in the vault | " + " | ".join(docs) + " |")
     shape = [
@@ -182,6 +199,49 @@ def targets(results: list[SizeResult]) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: Issue 14's targets: (key, size, limit, use the slowest run?, label). Memory is in MiB.
+V2_TARGETS: tuple[tuple[str, int, float, bool, str], ...] = (
+    ("unlock_beyond_kdf", 10_000, 0.3, False, "unlock beyond the KDF at 10,000 <= 0.3 s"),
+    ("unlock_beyond_kdf", 50_000, 1.0, False, "unlock beyond the KDF at 50,000 <= 1.0 s"),
+    ("rss_plain", 10_000, 250, False, "peak RSS after unlock at 10,000 <= 250 MiB"),
+    ("rss_plain", 50_000, 600, False, "peak RSS after unlock at 50,000 <= 600 MiB"),
+    ("open_case", 50_000, 0.030, False, "open one case at 50,000 <= 30 ms"),
+    ("ui_search", 50_000, 0.100, True, "dashboard search keystroke at 50,000, slowest <= 100 ms"),
+    ("save_note", 50_000, 0.002, False, "save a note at 50,000 <= 2 ms"),
+    (
+        "ui_freeze_lock",
+        50_000,
+        0.100,
+        True,
+        "longest UI freeze (lock/compaction/backup) at 50,000 <= 100 ms",
+    ),
+    ("cli_version", 0, 0.1, False, "`dsl-tui --version` <= 0.1 s"),
+)
+
+
+def targets_v2(results: list[SizeResult]) -> list[tuple[str, str, str]]:
+    """Issue 14's targets, each at its own size ("not measured" when that size was not run)."""
+    by_size = {r.size: r for r in results}
+    rows: list[tuple[str, str, str]] = []
+    for key, size, limit, slowest, label in V2_TARGETS:
+        result = (
+            by_size.get(size) if size else (max(results, key=lambda r: r.size) if results else None)
+        )
+        timing = result.timings.get(key) if result is not None else None
+        if timing is None or not timing.ok:
+            rows.append((label, timing.na if timing is not None else "not measured", "n/a"))
+            continue
+        shown_value = fmt_mib if key == "rss_plain" else fmt_timing
+        value = timing.high if slowest else timing.median
+        verdict = "PASS" if value <= limit else "MISS"
+        shown = shown_value(timing) + (" (verdict on the slowest)" if slowest else "")
+        rows.append((label, shown, verdict))
+    label = "save cost fitted slope < 0.2 (1,000 to 50,000)"
+    _, shown, verdict = sublinear(results, "save_note", label, 0.2)
+    rows.append((label, shown, verdict))
+    return rows
+
+
 def sublinear(
     results: list[SizeResult],
     key: str = "save_note",
@@ -237,7 +297,11 @@ def markdown(
         "",
         table(results),
         "",
-        "## Targets",
+        "## Targets (issue 14: performance v2)",
+        "",
+        targets_table(targets_v2(results)),
+        "",
+        "## Targets (first round, at the largest size)",
         "",
         targets_table(targets(results)),
         "",

@@ -1,8 +1,18 @@
 """Build benchmark vaults of N fictional cases with the demo generator, and cache them.
 
-A built vault is kept under ``bench/work/vault-<size>-<code version>/`` (git-ignored), where the
-code version is a hash of the sources that decide what a vault holds (vault, casebook, demo,
-playbook). Reruns reuse it; a measurement always runs on a fresh copy, so the cache stays pristine.
+A built vault is kept under ``<work>/vault-<size>-<code version>/`` (``bench/work/`` by default,
+git-ignored; ``--work`` moves it, e.g. to ``/tmp/bench-cache``), where the code version is a hash
+of what decides what a vault holds: the vault format's version and the casebook, demo, model and
+playbook sources. The vault package's own code is left out on purpose: a change to how the
+storage saves, compacts or backs up must not force a rebuild of a 50,000-case vault, and a change
+to what it writes bumps the format version, which is in the key. Reruns reuse a build; a
+measurement always runs on a fresh copy, so the cache stays pristine.
+
+**Bulk build.** Cases are made by the demo generator through the casebook's own calls, exactly as
+before, but each chunk of ``CHUNK`` cases is one ``casebook.batch()``: one commit (one sealed,
+fsynced journal record) per chunk instead of one per case, through the same storage code. The
+storage compacts on its own when the journal passes its hard limit, and the build ends with one
+full snapshot rewrite, so every size starts from a compacted vault with an empty journal.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ VAULT_NAME = "vault.dsl"
 #: Cases added per call of the demo generator, so progress can be printed while building.
 CHUNK = 250
 #: Bump when the way this file builds vaults changes, to invalidate old caches.
-BUILD_RECIPE = "1"
+BUILD_RECIPE = "2-bulk"
 
 
 class NotBuiltYet(Exception):
@@ -67,12 +77,13 @@ def import_part(module: str, name: str | None = None) -> Any:
 
 
 def code_version() -> str:
-    """Short hash of the sources that shape a vault: changes there invalidate cached vaults."""
+    """Short hash of what shapes a vault (format version, casebook, demo, model, playbook)."""
     import dsl_tui
+    from dsl_tui.vault import header
 
     root = Path(dsl_tui.__file__).resolve().parent
-    digest = hashlib.sha256(BUILD_RECIPE.encode())
-    parts = [root / "vault", root / "casebook", root / "demo.py", root / "demo", root / "model.py"]
+    digest = hashlib.sha256(f"{BUILD_RECIPE}|{header.FORMAT}|{header.VERSION}".encode())
+    parts = [root / "casebook", root / "demo.py", root / "demo", root / "model.py"]
     data = root / "data" if (root / "data").is_dir() else root.parent / "data"
     parts.append(data)
     for part in parts:
@@ -100,9 +111,29 @@ def _progress(message: str) -> None:
 
 
 def _add_cases(casebook: Any, count: int) -> None:
-    """Add ``count`` demo cases, tolerating the generator's keyword for the count."""
+    """Add ``count`` demo cases as one batch (one commit, one journal record)."""
     add_demo_cases = import_part("dsl_tui.demo", "add_demo_cases")
-    add_demo_cases(casebook, count)
+    batch = getattr(casebook, "batch", None)
+    if batch is None:
+        add_demo_cases(casebook, count)
+        return
+    with batch():
+        add_demo_cases(casebook, count)
+
+
+def _compact_fully(casebook: Any) -> None:
+    """End the build with a full snapshot rewrite (an empty journal), where the vault allows."""
+    vault = getattr(casebook, "vault", None)
+    rewrite = getattr(vault, "_rewrite", None)
+    if rewrite is None:
+        return
+    # Keep only the backup of the final state: the build's intermediate ones (hundreds of MB
+    # each at 50,000 cases) would be copied into every working copy for nothing.
+    getattr(vault, "wait_for_backup", lambda: None)()
+    for old in (vault.path.parent / "backups").glob("*"):
+        if old.is_file():
+            old.unlink()
+    rewrite(vault._header, vault._data_key, vault._meta)
 
 
 def forget_older_builds(size: int, work: Path) -> None:
@@ -139,6 +170,8 @@ def build_vault(size: int, work: Path) -> BuiltVault:
             eta = elapsed / done * (size - done)
             _progress(f"  {done:>6}/{size} cases  {elapsed:6.1f} s elapsed, ~{eta:5.0f} s to go")
         info = describe(casebook)
+        _progress("  writing one full snapshot ...")
+        _compact_fully(casebook)
     finally:
         session.lock(casebook)
     info.update(
@@ -186,11 +219,28 @@ def describe(casebook: Any) -> dict[str, Any]:
     }
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def working_copy(built: BuiltVault, run_dir: Path) -> Path:
     """A fresh copy of a cached vault's folder (vault, blobs, backups) to measure on."""
     target = run_dir / built.folder.name
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(built.folder, target, ignore=shutil.ignore_patterns("state", "*.lock"))
+    shutil.copytree(
+        built.folder, target, ignore=shutil.ignore_patterns("state", "*.lock", "backups")
+    )
+    backups = built.folder / "backups"
+    if backups.is_dir():
+        # Backups are written once and never changed in place: link them (a 50,000-case backup
+        # is ~700 MB); the vault file itself is appended to, so it is always a real copy.
+        shutil.copytree(backups, target / "backups", copy_function=_link_or_copy)
+        # As backed up today: the daily backup at open is not due, whenever the cache was built.
+        for backup in (target / "backups").iterdir():
+            os.utime(backup)
     isolate_state(target)
     return target / VAULT_NAME
 

@@ -403,3 +403,147 @@ def profile_unlock(vault: Path, top: int = 20) -> str:
     profiler.disable()
     session.lock(casebook)
     return _top(profiler, "cProfile of one unlock", top, ("cumulative",))
+
+
+# ---------------------------------------------------------------- start-up and UI freezes
+
+
+def measure_cli(option: str, repeats: int) -> Timing:
+    """Wall seconds of ``dsl-tui OPTION`` (``--version`` or ``--help``) in a fresh process: the
+    interpreter's start-up included, as a user sees it (``python -m dsl_tui``)."""
+    import_part("dsl_tui.cli")
+
+    def once(_i: int) -> float:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "dsl_tui", option],
+            capture_output=True,
+            timeout=60,
+            env=os.environ.copy(),
+            check=False,
+        )
+        took = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"dsl-tui {option} exited {done.returncode}")
+        return took
+
+    return repeat(once, repeats)
+
+
+#: How often the freeze probe's timer asks to run (seconds); a gap is the time between two runs.
+FREEZE_TICK_S = 0.005
+
+
+class _Gaps:
+    """A timer callback on the app's event loop: the largest gap between two of its runs."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.largest = 0.0
+        self.recording = False
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self.recording and self.last:
+            self.largest = max(self.largest, now - self.last)
+        self.last = now
+
+    def start(self) -> None:
+        self.last, self.largest, self.recording = time.perf_counter(), 0.0, True
+
+
+async def _lock_freeze_once(vault: Path) -> float:
+    """The largest event-loop gap while the app locks with a compaction due (and its backup)."""
+    session = import_part("dsl_tui.session")
+    app_mod = import_part("dsl_tui.screens.app")
+    unlock_mod = import_part("dsl_tui.screens.unlock")
+    from dsl_tui.vault.journal import CompactionPolicy
+
+    casebook = session.unlock(vault, BENCH_PASSPHRASE)
+    # Every lock compacts here (and so writes a backup): the worst case the DSL meets.
+    casebook.vault.policy = CompactionPolicy(soft_min_bytes=0, soft_ratio=0.0)
+    app = app_mod.DslApp(vault_path=vault, casebook=casebook)
+    gaps = _Gaps()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause(0.2)
+        app.set_interval(FREEZE_TICK_S, gaps.tick)
+        await pilot.pause(0.05)
+        gaps.start()
+        await pilot.press("ctrl+l")
+        deadline = time.perf_counter() + DASHBOARD_TIMEOUT_S
+        while not (app.is_locked and isinstance(app.screen, unlock_mod.UnlockScreen)):
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the app never locked")
+            await pilot.pause(0.01)
+        if casebook.vault is not None:
+            raise RuntimeError("the vault was not closed")
+        await pilot.pause(0.05)
+    return gaps.largest
+
+
+async def _unlock_freeze_once(vault: Path) -> float:
+    """The largest event-loop gap from Enter on the unlock screen until the dashboard shows."""
+    app_mod = import_part("dsl_tui.screens.app")
+    dashboard = import_part("dsl_tui.screens.dashboard")
+    from textual.widgets import DataTable
+
+    app = app_mod.DslApp(vault_path=vault)
+    gaps = _Gaps()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause(0.2)
+        app.set_interval(FREEZE_TICK_S, gaps.tick)
+        for char in BENCH_PASSPHRASE:
+            await pilot.press(char if char != " " else "space")
+        await pilot.pause(0.05)
+        gaps.start()
+        await pilot.press("enter")
+        deadline = time.perf_counter() + DASHBOARD_TIMEOUT_S
+        while True:
+            screen = app.screen
+            if isinstance(screen, dashboard.DashboardScreen) and any(
+                t.row_count > 0 for t in screen.query(DataTable)
+            ):
+                break
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the dashboard never showed")
+            await pilot.pause(0.01)
+        await pilot.pause(0.05)
+        largest = gaps.largest
+        await pilot.press("ctrl+l")
+        unlock_screen = import_part("dsl_tui.screens.unlock", "UnlockScreen")
+        while not (app.is_locked and isinstance(app.screen, unlock_screen)):
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the app never locked")
+            await pilot.pause(0.05)
+    return largest
+
+
+def measure_ui_freeze(vault: Path, repeats: int) -> tuple[Timing, Timing]:
+    """Longest UI freeze (event-loop gap, headless ``run_test``) during lock with a compaction
+    and its backup, and, for reference, from Enter on the unlock screen to the dashboard."""
+    lock = [asyncio.run(_lock_freeze_once(vault)) for _ in range(repeats)]
+    unlock = [asyncio.run(_unlock_freeze_once(vault)) for _ in range(repeats)]
+    return Timing(samples=lock), Timing(samples=unlock)
+
+
+_PLAIN_MEMPROBE = """
+import json, resource, sys
+from dsl_tui import session
+casebook = session.unlock(sys.argv[1], sys.argv[2])
+maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+session.lock(casebook)
+print(json.dumps({"maxrss_kib": maxrss}))
+"""
+
+
+def measure_plain_rss(vault: Path, repeats: int) -> Timing:
+    """Peak RSS (ru_maxrss, KiB as bytes/1024) of a fresh process that unlocks, no tracemalloc.
+
+    Stored as a Timing of MiB values so the table shows median and min-max.
+    """
+    import_part("dsl_tui.session")
+    values = [
+        run_probe(_PLAIN_MEMPROBE, str(vault), BENCH_PASSPHRASE)["maxrss_kib"] / 1024
+        for _ in range(repeats)
+    ]
+    return Timing(samples=values, note="MiB")

@@ -23,19 +23,38 @@ from dsl_tui.errors import DslError, UsageError
 from dsl_tui.hardening import harden, private_umask
 from dsl_tui.terminal import never_fail_to_print, safe_text
 
-#: Modules of dsl_tui.commands, each adding its subcommands. Add yours here.
 #: What a command module's ``register`` adds its subcommands to.
 Subcommands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "vault_commands",
-    "case_commands",
-    "export_commands",
-    "report_commands",
-    "playbook_commands",
-    "triage_commands",
-    "roll_commands",
-)
+#: Every command: the module of dsl_tui.commands that adds it, and its one-line help. ``--help``
+#: and ``--version`` are answered from this table without importing any command module (they
+#: pull in the vault, TinyDB, the crypto and the playbook: 0.2 s); a command's module is imported
+#: only when that command runs. Add yours here, in the order ``--help`` lists them;
+#: tests/test_cli_lazy.py checks the table against what each module registers.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("vault_commands", "create a vault without the TUI"),
+    "verify": ("vault_commands", "decrypt and check the vault and the audit chain"),
+    "passwd": ("vault_commands", "change your passphrase"),
+    "rekey": ("vault_commands", "rotate the data key: re-seal the vault, evidence and backups"),
+    "users": ("vault_commands", "who has a key: add, remove, list"),
+    "backup": ("vault_commands", "write an encrypted backup; prints its path"),
+    "restore": ("vault_commands", "put a backup back as the vault"),
+    "demo-data": ("case_commands", "add N fictional cases (all names invented)"),
+    "export": ("export_commands", "write an encrypted case file (age format)"),
+    "open": ("export_commands", "read a case file (read-only viewer)"),
+    "import": ("export_commands", "import a transferred case file"),
+    "keygen": ("export_commands", "make a key pair for a senior manager"),
+    "report": ("report_commands", "anonymised yearly figures for the policy review"),
+    "playbook": ("playbook_commands", "check the trust's playbook"),
+    "triage": (
+        "triage_commands",
+        "run the playbook on triage answers (no vault; nothing is stored)",
+    ),
+    "roll": ("roll_commands", "the school roll (pupils looked up by name)"),
+}
+
+#: Modules of dsl_tui.commands, each adding its subcommands (in ``COMMANDS`` order).
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(m for m, _ in COMMANDS.values()))
 
 _STDIN_LINES: list[str] = []
 
@@ -124,8 +143,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message[:1].upper()}{message[1:]} (see dsl-tui --help).")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every command module's subcommands."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser: with no ``argv``, every command module's subcommands (all imported).
+
+    With ``argv`` (a command line about to be parsed), only the modules of commands named in it
+    are imported; every other command is a stub carrying its name and help from ``COMMANDS``, so
+    ``--version`` and ``--help`` import none. A command is always literally one of the words
+    (argparse takes no abbreviated command names), so the command that runs is always real; a
+    stub that is reached anyway re-parses with every module, never runs short.
+    """
+    wanted = set(COMMAND_MODULES)
+    if argv is not None:
+        wanted = {COMMANDS[word][0] for word in argv if word in COMMANDS}
     parser = _Parser(
         prog="dsl-tui",
         description="Offline, encrypted triage and case work for a school's DSL.",
@@ -142,12 +171,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        # Every command module ships with the program: a missing one is a broken build and must
-        # fail loudly, never give a silently shorter --help.
-        module = importlib.import_module(f"dsl_tui.commands.{name}")
-        module.register(subparsers)
+        if name in wanted:
+            # Every command module ships with the program: a missing one is a broken build and
+            # must fail loudly (packaging/smoke.py runs each command's --help in the build).
+            module = importlib.import_module(f"dsl_tui.commands.{name}")
+            module.register(subparsers)
+            continue
+        for command, (owner, help_text) in COMMANDS.items():
+            if owner == name:
+                stub = subparsers.add_parser(command, help=help_text, add_help=False)
+                stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+                stub.set_defaults(func=_run_fully)
     _keep_global_options(subparsers)
     return parser
+
+
+def _run_fully(args: argparse.Namespace) -> int:
+    """A stub command was reached: parse the same command line again with every module."""
+    full = build_parser().parse_args(_ARGV[0] if _ARGV else None)
+    code: int = full.func(full)
+    return code
+
+
+#: The command line ``main`` is parsing (for :func:`_run_fully`).
+_ARGV: list[Sequence[str] | None] = []
 
 
 def _keep_global_options(subparsers: Subcommands) -> None:
@@ -179,10 +226,12 @@ def entry() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (tests call this in-process; the program starts at :func:`entry`)."""
     _STDIN_LINES.clear()
+    line = list(sys.argv[1:] if argv is None else argv)
+    _ARGV[:] = [line]
     command = ""
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        parser = build_parser(line)
+        args = parser.parse_args(line)
         command = str(args.command or "app")
         if args.command is None:
             return run_app(args)

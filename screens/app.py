@@ -211,15 +211,20 @@ class DslApp(KeepsScreenInside[int]):
             self.forget_clipboard()
             while len(self.screen_stack) > 1:
                 await self.pop_screen()
-            closing = self.run_worker(partial(self.session.lock, casebook), name="lock",
-                                      group="lock", thread=True, exit_on_error=False)  # fmt: skip
             try:
-                await finished(closing)
+                await self._close_vault(casebook)
             except Exception as error:  # noqa: BLE001 - the screen is hidden already: say it
                 show_error(self, error)
             self.show_door()
         finally:
             self._locking = False
+
+    async def _close_vault(self, casebook: Casebook) -> None:
+        """Audit the lock and close the vault in a thread worker, never on the event loop (Lock
+        and Quit): the compaction and backup it may do take seconds at 10,000 cases."""
+        closing = self.run_worker(partial(self.session.lock, casebook), name="lock",
+                                  group="lock", thread=True, exit_on_error=False)  # fmt: skip
+        await finished(closing)
 
     def _keep_drafts(self, casebook: Casebook) -> None:
         """Save the unsaved text of every open screen as an encrypted draft."""
@@ -237,6 +242,14 @@ class DslApp(KeepsScreenInside[int]):
         """Quit: unsaved text is kept as drafts first, then the vault is closed on the way out."""
         if self._casebook is not None and not self._locking:
             self._keep_drafts(self._casebook)
+            if self._owns_casebook:
+                # Closed here, in a worker, rather than in on_unmount on the event loop.
+                casebook, self._casebook = self._casebook, None
+                self._locking = True
+                try:
+                    await self._close_vault(casebook)
+                except Exception as error:  # noqa: BLE001 - quitting; never a traceback
+                    log.error("closing the vault on exit failed: %s", type(error).__name__)
         self.exit()
 
     def on_unmount(self) -> None:

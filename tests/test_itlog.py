@@ -43,7 +43,7 @@ def run_failing(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> int:
         raise error
 
     parser = cli.build_parser()
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda argv=None: parser)
     verify = parser._subparsers._group_actions[0].choices["verify"]  # type: ignore[union-attr]
     verify.set_defaults(func=broken)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

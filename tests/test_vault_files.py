@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -146,17 +147,59 @@ def test_backups_roll_and_keep_the_last_five(vault_path: Path) -> None:
         assert len(copy.db) == 8
 
 
-def test_open_backs_up_the_state_it_found_and_has_done_so_by_close(vault_path: Path) -> None:
+def _age_backups(vault_path: Path, seconds: float) -> None:
+    """Make every backup of the vault look ``seconds`` old (their mtime)."""
+    for path in backups.backups_dir(vault_path).iterdir():
+        then = time.time() - seconds
+        os.utime(path, (then, then))
+
+
+def test_open_does_not_back_up_again_within_a_day(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:  # create backs up its first snapshot
+        vault.db.insert({"text": "saved into the journal"})
+        generation, snapshot = vault.generation, vault._header.snapshot_id
+    before = backups.list_backups(vault_path)
+    for _ in range(3):
+        with Vault.open(vault_path, PASSPHRASE) as vault:
+            vault.wait_for_backup()
+    assert backups.list_backups(vault_path) == before, "no full copy at every unlock"
+    assert not backups.has_backup(vault_path, generation, snapshot)
+
+
+def test_open_backs_up_once_a_day_and_has_done_so_by_close(vault_path: Path) -> None:
     with make_vault(vault_path) as vault:
         vault.db.insert({"text": "saved into the journal"})
         generation, snapshot = vault.generation, vault._header.snapshot_id
-    assert not backups.has_backup(vault_path, generation, snapshot)
+    _age_backups(vault_path, backups.DAILY_SECONDS + 60)
     with Vault.open(vault_path, PASSPHRASE) as vault:
         vault.wait_for_backup()
         assert backups.has_backup(vault_path, generation, snapshot)
         newest = backups.list_backups(vault_path)[0]
     with Vault.open(newest, PASSPHRASE) as copy:
         assert [dict(d) for d in copy.db.all()] == [{"text": "saved into the journal"}]
+    _age_backups(vault_path, 23 * 3600)
+    before = backups.list_backups(vault_path)
+    with Vault.open(vault_path, PASSPHRASE):
+        pass
+    assert backups.list_backups(vault_path) == before
+
+
+def test_open_backs_up_a_snapshot_never_backed_up(vault_path: Path) -> None:
+    with make_vault(vault_path) as vault:
+        vault.db.insert({"text": "saved into the journal"})
+        generation, snapshot = vault.generation, vault._header.snapshot_id
+    # As a vault written by an older release, copied in, or whose backup failed (disk full).
+    for path in backups.backups_dir(vault_path).iterdir():
+        path.unlink()
+    with Vault.open(vault_path, PASSPHRASE):
+        pass  # joined by close
+    assert backups.has_backup(vault_path, generation, snapshot)
+    # Junk named like a backup of this state is no backup: it never stops the real one.
+    for path in backups.backups_dir(vault_path).iterdir():
+        path.write_bytes(b"not a vault")
+    with Vault.open(vault_path, PASSPHRASE):
+        pass
+    assert len(backups.list_backups(vault_path, None)) == 1
 
 
 def test_a_backup_that_cannot_be_written_at_open_does_not_stop_the_dsl(
@@ -168,6 +211,7 @@ def test_a_backup_that_cannot_be_written_at_open_does_not_stop_the_dsl(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    _age_backups(vault_path, backups.DAILY_SECONDS + 60)  # a backup is due at this open
     monkeypatch.setattr(backups, "write_atomic", disk_full)
     before = backups.list_backups(vault_path)
     with Vault.open(vault_path, PASSPHRASE) as vault:

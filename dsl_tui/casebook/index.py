@@ -362,8 +362,16 @@ class CaseIndex:
             _ = record.text
 
     def retire(self) -> None:
-        """The casebook locked: stop any ``warm`` still running on this index."""
+        """The casebook locked: stop any ``warm`` still running on this index, and free what it
+        holds a case at a time (dropped in one go, 10,000 cases took a second in one call, which
+        froze the UI's event loop even from a worker thread)."""
         self.retired = True
+        records = self.records
+        while records:
+            records.popitem()
+        links = self.links
+        while links:
+            links.popitem()
 
     def _build_links(self) -> None:
         with self._links_lock:

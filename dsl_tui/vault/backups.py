@@ -9,12 +9,18 @@ another vault's copy, a damaged file) is never counted and never deleted. The va
 by ``restore`` (``.pre-restore``) are pruned the same way to the newest :data:`KEEP_PRE_RESTORE`.
 Copies are only ever made of a state that just decrypted and authenticated, so a damaged vault
 never pushes out a good backup.
+
+When: at create, at each compaction, by ``dsl-tui backup``, and at open only when
+:func:`due_at_open` says so (a snapshot never backed up, or no backup of this vault for a day):
+a full copy at every unlock wrote 137 MB each time at 10,000 cases.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +32,8 @@ from dsl_tui.vault.journal import count_records, read_at
 
 KEEP = 5
 KEEP_PRE_RESTORE = 2
+#: At open, a vault whose newest backup is older than this gets a new one (once a day).
+DAILY_SECONDS = 24 * 3600.0
 SUFFIX = ".bak"
 PRE_RESTORE = ".pre-restore"
 
@@ -40,6 +48,10 @@ class BackupFile:
     generation: int
     #: The id of the data key its snapshot is sealed under (clear in its header).
     key_id: str = ""
+    #: The random id of the snapshot inside the file (from its checked clear header).
+    snapshot_id: str = ""
+    #: When the file was last written (its mtime): only decides whether a daily copy is due.
+    written_at: float = 0.0
 
 
 def backups_dir(vault: Path) -> Path:
@@ -76,7 +88,14 @@ def read_backup(path: Path) -> BackupFile | None:
         return None
     finally:
         os.close(fd)
-    return BackupFile(path, header.vault_id, header.generation + records, header.key_id)
+    return BackupFile(
+        path,
+        header.vault_id,
+        header.generation + records,
+        header.key_id,
+        header.snapshot_id,
+        info.st_mtime,
+    )
 
 
 def _candidates(vault: Path, suffix: str, vault_id: str | None) -> list[BackupFile]:
@@ -117,22 +136,51 @@ def has_backup(vault: Path, generation: int, snapshot_id: str) -> bool:
     return any(p.name.endswith(tail) for p in list_backups(vault))
 
 
-def _vault_id_of(data: bytes) -> str:
-    header, _ = parse_header_prefix(data[:HEADER_PREFIX_MAX], len(data))
+def due_at_open(
+    vault: Path, vault_id: str, generation: int, snapshot_id: str, now: float | None = None
+) -> bool:
+    """Whether opening this state should write a backup of it.
+
+    Yes when this vault's snapshot has never been backed up (a vault written by an older release,
+    a compaction whose backup failed on a full disk, a copy brought from elsewhere), or when this
+    vault's newest backup is a day old, unless this exact state is already kept. Otherwise no:
+    the journal since the last backup is at most a day of saves, and the next compaction or the
+    next day copies it. Only files that open as this vault's backups count (see the module).
+    """
+    found = _candidates(vault, SUFFIX, vault_id)
+    if any(b.generation == generation and b.snapshot_id == snapshot_id for b in found):
+        return False
+    if not any(b.snapshot_id == snapshot_id for b in found):
+        return True
+    newest = max(b.written_at for b in found)
+    return (time.time() if now is None else now) - newest >= DAILY_SECONDS
+
+
+def _vault_id_of(data: bytes | Sequence[bytes]) -> str:
+    pieces = [data] if isinstance(data, bytes) else list(data)
+    head = b"".join(pieces[:1])[:HEADER_PREFIX_MAX]
+    if len(head) < HEADER_PREFIX_MAX and len(pieces) > 1:
+        head = b"".join(pieces)[:HEADER_PREFIX_MAX]  # the header spans pieces (never ours)
+    header, _ = parse_header_prefix(head, sum(len(p) for p in pieces))
     return header.vault_id
 
 
-def write_backup(vault: Path, data: bytes, generation: int, snapshot_id: str) -> Path:
-    """Write a backup of ``data`` (the sealed vault bytes) and prune to the newest :data:`KEEP`."""
+def write_backup(
+    vault: Path, data: bytes | Sequence[bytes], generation: int, snapshot_id: str
+) -> Path:
+    """Write a backup of ``data`` (the sealed vault bytes, whole or in pieces) and prune to the
+    newest :data:`KEEP`."""
     folder = backups_dir(vault)
     make_private_dir(folder)
     path = folder / f"{vault.name}.{_stamp()}.g{generation}.{snapshot_id[:8]}{SUFFIX}"
-    write_atomic(path, [data], doing="write a backup")
+    write_atomic(path, [data] if isinstance(data, bytes) else data, doing="write a backup")
     prune(vault, _vault_id_of(data), keep_path=path)
     return path
 
 
-def write_backup_quietly(vault: Path, data: bytes, generation: int, snapshot_id: str) -> None:
+def write_backup_quietly(
+    vault: Path, data: bytes | Sequence[bytes], generation: int, snapshot_id: str
+) -> None:
     """:func:`write_backup`, where a failure (a full disk) must not stop the DSL working: the
     backup is simply missing, and ``verify`` says so."""
     try:

@@ -21,10 +21,12 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -297,6 +299,34 @@ def encode_snapshot(header: Header, data_key: bytes, plaintext: bytes) -> bytes:
     aad = prefix + body_len.to_bytes(8, "big")
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, aad)
     return aad + nonce + ciphertext
+
+
+def encode_snapshot_pieces(
+    header: Header, data_key: bytes, plaintext: Sequence[bytes]
+) -> tuple[list[bytes], bytes]:
+    """A new vault file as pieces (joined, the same bytes as :func:`encode_snapshot` with the
+    same nonce) and its journal chain seed.
+
+    The body is sealed with AES-256-GCM one piece at a time (the streaming form of the same
+    cipher: same ciphertext, same tag), so a compaction in a worker thread never holds the
+    interpreter for a whole 137 MB seal (see dsl_tui/vault/pieces.py).
+    """
+    header_json = header.to_bytes()
+    prefix = MAGIC + len(header_json).to_bytes(4, "big") + header_json
+    prefix += hashlib.sha256(prefix).digest()
+    nonce = os.urandom(NONCE_BYTES)
+    body_len = NONCE_BYTES + sum(len(piece) for piece in plaintext) + TAG_BYTES
+    aad = prefix + body_len.to_bytes(8, "big")
+    sealer = Cipher(algorithms.AES(data_key), modes.GCM(nonce)).encryptor()
+    sealer.authenticate_additional_data(aad)
+    out = [aad, nonce]
+    for piece in plaintext:
+        out.append(sealer.update(piece))
+    out.append(sealer.finalize())
+    tag = sealer.tag
+    out.append(tag)
+    seed = hashlib.sha256(b"dsl-tui chain v1" + prefix[-_DIGEST:] + tag).digest()
+    return out, seed
 
 
 #: Enough leading bytes of a vault file to hold its whole clear header and the body length.

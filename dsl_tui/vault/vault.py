@@ -35,12 +35,20 @@ from dsl_tui.vault.atomic import (
     sweep_temp_files,
     write_atomic,
 )
-from dsl_tui.vault.header import Header, encode_snapshot, make_slot, new_id, parse_snapshot
+from dsl_tui.vault.header import (
+    Header,
+    encode_snapshot,
+    encode_snapshot_pieces,
+    make_slot,
+    new_id,
+    parse_snapshot,
+)
 from dsl_tui.vault.journal import CompactionPolicy, seal_record
 from dsl_tui.vault.kdf import KEY_BYTES, KdfParams
 from dsl_tui.vault.loader import KekCache, Loaded, keyring, load, unpacked
 from dsl_tui.vault.lock import VaultLock, real_path
 from dsl_tui.vault.passphrase import check_passphrase
+from dsl_tui.vault.pieces import json_pieces
 from dsl_tui.vault.restore_loss import Confirm
 from dsl_tui.vault.rotation import Rotation
 from dsl_tui.vault.storage import VaultDB, VaultStorage
@@ -221,10 +229,10 @@ class Vault:
             generation=vault.generation,
             slots=recovery.slot_prints(vault._header),
         )
-        if not backups.has_backup(path, vault.generation, vault._header.snapshot_id):
-            # A copy of the sealed bytes just authenticated; writing it (a second or more for a
-            # large vault) need not keep the DSL from their cases. Joined before any other backup
-            # and before the lock is released.
+        if backups.due_at_open(path, vault.vault_id, vault.generation, vault._header.snapshot_id):
+            # A snapshot never backed up, or none for a day: a copy of the sealed bytes just
+            # authenticated. Writing it (a second or more for a large vault) need not keep the
+            # DSL from their cases. Joined before any other backup and before the lock is released.
             vault._opening_backup = threading.Thread(
                 target=backups.write_backup_quietly,
                 args=(path, raw[: vault._journal_end], vault.generation,
@@ -315,24 +323,25 @@ class Vault:
         tables, packed = self._storage.snapshot_parts()
         header = replace(header, snapshot_id=new_id(16), generation=self.generation + 1)
         document = {"meta": meta, "tables": tables, "packed": packed}
-        body = json.dumps(document, separators=(",", ":"))
-        data = encode_snapshot(header, data_key, body.encode("ascii"))
+        # Encoded and sealed in pieces (the bytes of json.dumps and one AES-GCM seal): in a
+        # worker thread, the UI's event loop runs between pieces (dsl_tui/vault/pieces.py).
+        data, seed = encode_snapshot_pieces(header, data_key, json_pieces(document))
         self._lock.check()
-        write_atomic(self.path, [data])
+        write_atomic(self.path, data)
         self._file_id = file_id(self.path)
         self._header, self._meta = header, meta
         if data_key is not self._data_key:
             self._data_key, self._aead = data_key, AESGCM(data_key)
         self.generation = header.generation
         self._records = 0
-        self._snapshot_end = self._journal_end = len(data)
-        self._last_hash = parse_snapshot(data).chain_seed
+        self._snapshot_end = self._journal_end = sum(len(piece) for piece in data)
+        self._last_hash = seed
         state.remember(
             self.vault_id, generation=self.generation, slots=recovery.slot_prints(header)
         )
         self._backup_quietly(data)
 
-    def _backup_quietly(self, data: bytes) -> None:
+    def _backup_quietly(self, data: bytes | list[bytes]) -> None:
         self.wait_for_backup()
         backups.write_backup_quietly(self.path, data, self.generation, self._header.snapshot_id)
 
