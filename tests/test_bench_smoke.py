@@ -39,6 +39,7 @@ def bench_modules() -> Iterator[tuple[Any, ...]]:
             sys.modules.pop(name, None)
 
 
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_harness_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     proc = subprocess.run(

@@ -252,6 +252,7 @@ def test_lint_finds_nothing_wrong_in_the_shipped_playbook() -> None:
     assert report.paths > 100 and report.longest <= 22
 
 
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_lint_finds_a_category_hidden_behind_a_broader_rule() -> None:
     raw = raw_playbook()
     raw["category_rules"].insert(1, {"when": "about=child_online", "category": "online_bullying"})

@@ -17,6 +17,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_the_shipped_playbook_is_sound(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["playbook", "check"]) == 0
     out = capsys.readouterr().out
@@ -33,6 +34,7 @@ def test_a_malformed_playbook_exits_2_naming_the_key(
     assert err.count("\n") == 1
 
 
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_a_rule_hidden_behind_a_broader_one_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,6 +37,7 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @needs_w3m
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_every_side_and_every_distinct_result_is_there(review: tuple[Path, str]) -> None:
     _, text = review
     playbook = shipped()
@@ -82,6 +83,7 @@ def test_the_appendix_quotes_the_policy_and_the_sign_off_has_lines(
 
 
 @needs_w3m
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_every_text_from_the_playbook_is_escaped(tmp_path: Path) -> None:
     own = tmp_path / "our-playbook.toml"
     hostile = "Tell <b>Mr & Mrs</b> Quill-Ashworth <script>alert(1)</script>"
@@ -97,6 +99,7 @@ def test_every_text_from_the_playbook_is_escaped(tmp_path: Path) -> None:
         assert banned not in page.lower()
 
 
+@pytest.mark.slow  # the whole playbook is walked (tens of seconds)
 def test_a_bad_path_is_exit_2_and_nothing_else_is_replaced(tmp_path: Path) -> None:
     missing = run_cli("playbook", "review", "--out", str(tmp_path / "no-such" / "r.html"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
